@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { registerStart } from './start.js';
+import { registerSim } from './sim.js';
+import { registerSync } from './sync.js';
+import { registerToken } from './token.js';
+import { registerConfig } from './config.js';
+import { registerKeys } from './keys.js';
+import { registerErp } from './erp.js';
+
+/** Order here is the order in --help. */
+export function registerCommands(program: Command): void {
+  registerStart(program);
+  registerSim(program);
+  registerSync(program);
+  registerToken(program);
+  registerKeys(program);
+  registerErp(program);
+  registerConfig(program);
+}

@@ -1,0 +1,24 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Every layer reports what happens through this one typed bus. The monitor (L5) listens and turns
+ * events into metrics and alerts; nothing calls the monitor back, so the layers stay unaware of it.
+ */
+export interface BridgeEvents {
+  /** One Navan call finished (one attempt). `endpoint` is a path template, never a raw URL. */
+  'navan.request': [{ tenant: string; method: string; endpoint: string; status: number; latencyMs: number; attempt: number; waitMs: number; bytes: number; error?: string }];
+  'token.refresh': [{ tenant: string; outcome: 'success' | 'failure'; reason?: string; expiresAt?: number }];
+  'token.expiry': [{ tenant: string; expiresAt: number }];
+  'ratelimit.throttled': [{ tenant: string; retryAfterMs: number }];
+  'ratelimit.estimate': [{ tenant: string; limitRps: number; budgetRps: number }];
+  'ratelimit.utilisation': [{ tenant: string; ratio: number }];
+  'ratelimit.queue': [{ tenant: string; length: number; waitMs?: number }];
+  'breaker.state': [{ tenant: string; host: string; state: 'closed' | 'open' | 'half-open' }];
+  'sync.run': [{ tenant: string; stream: string; mode: string; outcome: 'success' | 'failure' | 'suspect'; written: number; quarantined: number; deleted: number; finishedAt: number; error?: string }];
+  'sync.progress': [{ tenant: string; stream: string; window: string; records: number; done: number; total: number }];
+}
+
+export class EventBus extends EventEmitter<BridgeEvents> {}
+
+/** The process-wide bus. Tests may create their own `EventBus` and pass it down instead. */
+export const events = new EventBus();

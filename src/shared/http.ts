@@ -1,0 +1,60 @@
+/**
+ * The HTTP pipeline every Navan call goes through. A `Handler` turns a request into a response;
+ * a `Middleware` wraps a handler. Layer 2 (auth) and Layer 1 (gateway) are middlewares, and the
+ * typed client (Layer 3) only ever sees the composed `Handler`, so layers slot in without
+ * changing the operations.
+ */
+export interface NavanRequest {
+  tenant: string;
+  method: 'GET' | 'POST';
+  /** Base URL of the Navan host, e.g. https://api.navan.com */
+  baseUrl: string;
+  /** Concrete path, e.g. /v1/expense/transactions/123 */
+  path: string;
+  /** Path template for logs and metrics, e.g. /v1/expense/transactions/{id} */
+  endpoint: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers: Record<string, string>;
+  body?: string;
+  correlationId: string;
+  /** GETs are idempotent and may be retried; POSTs are not. */
+  idempotent: boolean;
+  /** The caller accepts a stale cached response when Navan is failing (the proxy does; sync never). */
+  allowStale?: boolean;
+  signal?: AbortSignal;
+  /** Filled in by middlewares for the request log. */
+  meta?: { attempt?: number; waitMs?: number; breaker?: string };
+}
+
+export interface NavanResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Present when served from the stale-if-error cache. */
+  stale?: { ageMs: number };
+}
+
+export type Handler = (req: NavanRequest) => Promise<NavanResponse>;
+export type Middleware = (req: NavanRequest, next: Handler) => Promise<NavanResponse>;
+
+/** compose([a, b, c], transport): a runs first and calls b, which calls c, which calls transport. */
+export function compose(middlewares: Middleware[], transport: Handler): Handler {
+  return middlewares.reduceRight<Handler>((next, mw) => (req) => mw(req, next), transport);
+}
+
+export function buildUrl(req: Pick<NavanRequest, 'baseUrl' | 'path' | 'query'>): string {
+  const url = new URL(req.path, req.baseUrl);
+  for (const [k, v] of Object.entries(req.query ?? {})) {
+    if (v !== undefined) url.searchParams.set(k, String(v));
+  }
+  return url.toString();
+}
+
+export function headerValue(headers: NavanResponse['headers'], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function parseJson<T = unknown>(res: NavanResponse): T {
+  return JSON.parse(res.body.toString('utf8')) as T;
+}

@@ -1,0 +1,44 @@
+import { Agent, request } from 'undici';
+import type { Handler } from './http.js';
+import { buildUrl } from './http.js';
+import { NavanNetworkError } from './errors.js';
+
+export interface TransportOptions {
+  /** Per-request timeout (headers and body), ms. */
+  timeoutMs?: number;
+  connections?: number;
+}
+
+/**
+ * The innermost handler: one HTTP request with undici over a keep-alive pool. Network failures
+ * become `NavanNetworkError`; HTTP statuses are returned as they are, for the middlewares above.
+ */
+export function createTransport(options: TransportOptions = {}): Handler & { close(): Promise<void> } {
+  const timeout = options.timeoutMs ?? 30_000;
+  const agent = new Agent({
+    connections: options.connections ?? 64,
+    keepAliveTimeout: 10_000,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
+  const handler = async (req: Parameters<Handler>[0]) => {
+    try {
+      const res = await request(buildUrl(req), {
+        method: req.method,
+        headers: { ...req.headers, 'x-request-id': req.correlationId },
+        body: req.body,
+        dispatcher: agent,
+        signal: req.signal,
+      });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, headers: res.headers, body };
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new NavanNetworkError(`Could not reach Navan at ${req.baseUrl} (${msg}); check the network and the base URL.`, {
+        cause: err,
+        correlationId: req.correlationId,
+      });
+    }
+  };
+  return Object.assign(handler, { close: () => agent.close() });
+}
