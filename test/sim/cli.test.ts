@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tokenRequest } from './_client.js';
+
+const entry = fileURLToPath(new URL('./fixtures/sim-cli.ts', import.meta.url));
+// An absolute loader path, so a child started in another directory still finds tsx.
+const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+const run = (args: string[]) => spawn(process.execPath, ['--import', tsx, entry, ...args], { env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('navan-bridge sim', () => {
+  it('prints exactly one JSON line, serves the API, logs to stderr and exits 0 on SIGTERM', async () => {
+    const child = run(['sim', '--port', '0', '--bookings', '20', '--seed', '3', '--expires-in', '600']);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        stdout += c;
+        if (stdout.includes('\n')) resolve(stdout.split('\n')[0]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const printed = JSON.parse(line);
+    expect(Object.keys(printed)).toEqual(['url', 'clientId', 'clientSecret']);
+    expect(printed.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const token = await tokenRequest(printed.url, printed);
+    expect(token.status).toBe(200);
+    expect((token.json as any).expires_in).toBe(600);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('Navan simulator listening');
+    expect(stderr).not.toContain(printed.clientSecret);
+  });
+
+  it('refuses a bad option with one sentence', async () => {
+    const child = run(['sim', '--region', 'MARS']);
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('--region must be US or EU');
+  });
+
+  it('start without tenants runs the simulator demo and says how to use it', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NAVAN_')));
+    const child = spawn(process.execPath, ['--import', tsx, entry, 'start'], { env, cwd: mkdtempSync(join(tmpdir(), 'nb-start-')), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('Ctrl-C')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const url = /simulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const clientId = /client id\s+(\S+)/.exec(out)![1]!;
+    const clientSecret = /client secret\s+(\S+)/.exec(out)![1]!;
+    expect((await tokenRequest(url, { clientId, clientSecret })).status).toBe(200);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+  });
+});
