@@ -1,0 +1,28 @@
+import { NavanAuthError } from '../shared/errors.js';
+import type { Middleware, NavanRequest } from '../shared/http.js';
+import type { Secret } from '../shared/secret.js';
+import type { TokenService } from './service.js';
+
+function withBearer(req: NavanRequest, token: Secret): NavanRequest {
+  return { ...req, headers: { ...req.headers, authorization: `Bearer ${token.reveal()}` } };
+}
+
+/**
+ * The hook the client's HTTP pipeline calls: adds the bearer token and, on a 401, drops that
+ * token, refreshes once and retries once. A 401 means Navan did not act on the request, so the
+ * retry is safe even for a POST.
+ */
+export function authMiddleware(tokens: TokenService): Middleware {
+  return async (req, next) => {
+    const token = await tokens.getToken(req.tenant, { correlationId: req.correlationId });
+    const res = await next(withBearer(req, token));
+    if (res.status !== 401) return res;
+    await tokens.invalidate(req.tenant, token);
+    const fresh = await tokens.getToken(req.tenant, { correlationId: req.correlationId });
+    const retried = await next(withBearer(req, fresh));
+    if (retried.status === 401) {
+      throw new NavanAuthError(`Navan refused a fresh token for tenant ${req.tenant} (401 twice); check or rotate the credentials.`, { correlationId: req.correlationId });
+    }
+    return retried;
+  };
+}
