@@ -8,7 +8,7 @@ export const gatewaySection = z
     /** Fraction of the observed limit we allow ourselves (the reference says 80%). */
     budgetFraction: z.number().gt(0).max(1).default(0.8),
     /** Bucket capacity in seconds of budget (a small burst). */
-    burstSeconds: z.number().positive().default(1),
+    burstSeconds: z.number().positive().default(0.2),
     /** Processes sharing the budget when Redis is unreachable (each takes budget / processes). */
     processCount: z.number().int().positive().default(1),
     /** A request that waits longer than this for budget fails with RateLimitedError. */
@@ -20,6 +20,18 @@ export const gatewaySection = z
     retryMaxTotalMs: z.number().int().positive().default(60_000),
     staleCacheEntries: z.number().int().min(0).default(1000),
     staleCacheMaxAgeMs: z.number().int().positive().default(24 * 3600_000),
+    /** Additive increase: the limit estimate rises by this many rps ... */
+    aimdIncreaseRps: z.number().positive().default(1),
+    /** ... after this long without a 429. */
+    aimdIncreaseEveryMs: z.number().int().positive().default(10_000),
+    /** The estimate never falls below this. */
+    minLimitRps: z.number().positive().default(1),
+    /** Prefix of the gateway's Redis keys (bucket, pause, estimate). */
+    redisKeyPrefix: z.string().min(1).default('navan-bridge:gw'),
+    /** A Redis call slower than this counts as Redis unreachable (the limiter falls back). */
+    redisTimeoutMs: z.number().int().positive().default(500),
+    /** How long the limiter stays in fallback before trying Redis again. */
+    redisRetryAfterMs: z.number().int().positive().default(30_000),
   })
   .prefault({});
 export type GatewaySection = z.infer<typeof gatewaySection>;
