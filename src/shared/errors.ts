@@ -93,3 +93,17 @@ export function describeError(err: unknown, verbose = false): string {
   if (err instanceof Error) return verbose && err.stack ? err.stack : err.message;
   return String(err);
 }
+
+/** Another process already runs a sync of this tenant and stream. */
+export class SyncAlreadyRunningError extends NavanBridgeError {
+  constructor(message: string) {
+    super('SYNC_ALREADY_RUNNING', message);
+  }
+}
+
+/** PagerDuty or Slack refused or never took an alert notification, after the retries allowed. */
+export class NotificationError extends NavanBridgeError {
+  constructor(message: string, readonly route: 'pagerduty' | 'slack', readonly status?: number) {
+    super('NOTIFY_FAILED', message);
+  }
+}

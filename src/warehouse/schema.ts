@@ -249,6 +249,19 @@ export interface SyncRangeTable {
   covered_at: Timestamp;
 }
 
+/**
+ * One run per tenant and stream at a time without Redis: a lease row. The holder's host and pid let
+ * a restarted process take over at once from a holder that was killed, instead of waiting out the lease.
+ */
+export interface SyncLockTable {
+  _tenant: string;
+  stream: string;
+  owner: string;
+  host: string;
+  pid: number;
+  expires_at: Timestamp;
+}
+
 export interface SyncRunTable {
   id: string;
   _tenant: string;
@@ -278,7 +291,9 @@ export interface QuarantineTable {
   quarantined_at: Timestamp;
 }
 
+/** Applied migrations; `namespace` lets each module (warehouse, server, erp) version its own tables. */
 export interface SchemaMigrationTable {
+  namespace: string;
   version: number;
   name: string;
   applied_at: ColumnType<Timestamp, Timestamp, never>;
@@ -296,5 +311,6 @@ export interface WarehouseDatabase {
   sync_checkpoint: SyncCheckpointTable;
   sync_range: SyncRangeTable;
   sync_run: SyncRunTable;
+  sync_lock: SyncLockTable;
   quarantine: QuarantineTable;
 }
