@@ -6,6 +6,8 @@ import { registerToken } from './token.js';
 import { registerConfig } from './config.js';
 import { registerKeys } from './keys.js';
 import { registerErp } from './erp.js';
+import { registerAlerts } from './alerts.js';
+import { registerHealth } from './health.js';
 
 /** Order here is the order in --help. */
 export function registerCommands(program: Command): void {
@@ -15,5 +17,7 @@ export function registerCommands(program: Command): void {
   registerToken(program);
   registerKeys(program);
   registerErp(program);
+  registerAlerts(program);
+  registerHealth(program);
   registerConfig(program);
 }
