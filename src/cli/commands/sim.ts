@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../shared/logger.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../sim/index.js';
+import { startNetSuiteSim, startSapSim } from '../../sim/erp/index.js';
+import { startSimulator, type SimulatorOptions } from '../../sim/index.js';
 
 function int(name: string, min: number) {
   return (value: string): number => {
@@ -19,7 +20,7 @@ function positive(name: string) {
 }
 
 /** Closes the simulator on SIGINT/SIGTERM so the port is released and the exit code is 0. */
-export function closeOnSignal(sim: Simulator): void {
+export function closeOnSignal(sim: { close(): Promise<void> }): void {
   const stop = () => {
     void sim.close().finally(() => process.exit(0));
   };
@@ -41,6 +42,7 @@ export function registerSim(program: Command): void {
     .option('--expires-in <s>', 'access token life in seconds', int('--expires-in', 1), 43199)
     .option('--rate-limit <rps>', 'requests per second per credential before 429', positive('--rate-limit'))
     .option('--visibility-delay-hours <h>', 'hours before a transaction change is listed', positive('--visibility-delay-hours'), 0)
+    .option('--erp', 'also start the NetSuite REST and SAP journal entry simulators, and print their URLs and credentials')
     .action(async (opts: Record<string, unknown>) => {
       const region = String(opts.region).toUpperCase();
       if (region !== 'US' && region !== 'EU') throw new InvalidArgumentError('--region must be US or EU.');
@@ -58,9 +60,18 @@ export function registerSim(program: Command): void {
         logger: createLogger({ name: 'navan-sim' }),
       };
       const sim = await startSimulator(options);
-      closeOnSignal(sim);
+      const erp = opts.erp ? await Promise.all([startNetSuiteSim(), startSapSim()]) : undefined;
+      closeOnSignal({ close: async () => void (await Promise.all([sim.close(), ...(erp ?? []).map((e) => e.close())])) });
       // The one place a secret is printed, on purpose: it is a simulator credential, and scripts
       // read this line to configure their client.
-      process.stdout.write(JSON.stringify({ url: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret }) + '\n');
+      const printed: Record<string, unknown> = { url: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret };
+      if (erp) {
+        const [netsuite, sap] = erp;
+        printed.erp = {
+          netsuite: { url: netsuite.url, accountId: netsuite.accountId, ...netsuite.credentials },
+          sap: { url: sap.url, readUrl: sap.readUrl, ...sap.credentials },
+        };
+      }
+      process.stdout.write(JSON.stringify(printed) + '\n');
     });
 }
