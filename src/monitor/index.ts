@@ -8,6 +8,7 @@ export { healthFromMetrics, healthFromSamples, healthFromUrl, parseExposition, f
 export type { HealthReport } from './health.js';
 export { loadLastSuccess } from './restore.js';
 export { M as METRIC_NAMES, LATENCY_BUCKETS } from './names.js';
+export { histogramQuantile } from './history.js';
 
 import type { Config } from '../config/index.js';
 import type { Logger } from '../shared/logger.js';

@@ -1,4 +1,4 @@
-import type { Kysely, CreateTableBuilder } from 'kysely';
+import { sql, type Kysely, type CreateTableBuilder } from 'kysely';
 import type { Dialect } from './dialect.js';
 import type { Migration } from './migrate.js';
 
@@ -187,6 +187,33 @@ export const warehouseMigrations: Migration[] = [
         .addColumn('expires_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('sync_lock_pk', ['_tenant', 'stream'])
         .execute();
+    },
+  },
+  {
+    version: 4,
+    name: 'consumer API indexes: keyset pagination newest first, covering report scans, freshness lookups',
+    async up(db, dialect) {
+      // The lists page on (coalesce(created, ''), uuid) descending, so a booking without a creation
+      // time still has a place in the order. Each list index leads with the equality filters the API
+      // always applies (tenant, deleted) and, for the most common filters, booking type or traveler;
+      // a page is then one index range seek, whatever its depth. The trailing start_date (and type)
+      // let a start-date filter be checked inside the index, without reading the wide booking row.
+      // PostgreSQL gets the descending order spelled out; SQLite scans ascending indexes backwards.
+      const desc = dialect === 'postgres' ? ' desc' : '';
+      const created = `(coalesce(created, ''))${desc}, uuid${desc}`;
+      const statements = [
+        `create index if not exists booking_api_created_idx on booking (_tenant, _deleted, ${created}, start_date, booking_type)`,
+        `create index if not exists booking_api_type_created_idx on booking (_tenant, _deleted, booking_type, ${created}, start_date)`,
+        `create index if not exists booking_api_traveler_created_idx on booking (_tenant, _deleted, traveler_email, ${created}, start_date)`,
+        // Covers every column the reports read, so a report over a year of bookings scans this
+        // index instead of the booking rows (which carry kilobytes of raw JSON each).
+        'create index if not exists booking_report_idx on booking (_tenant, _deleted, start_date, booking_type, department, cost_center, currency, usd_grand_total, grand_total, out_of_policy, carbon_emissions, origin_city, destination_city)',
+        `create index if not exists transaction_api_date_idx on "transaction" (_tenant, _deleted, (coalesce(transaction_date, ''))${desc}, id${desc})`,
+        'create index if not exists transaction_synced_idx on "transaction" (_tenant, _synced_at)',
+        'create index if not exists navan_user_api_id_idx on navan_user (_tenant, _deleted, id)',
+        'create index if not exists navan_user_synced_idx on navan_user (_tenant, _synced_at)',
+      ];
+      for (const statement of statements) await sql.raw(statement).execute(db);
     },
   },
 ];
