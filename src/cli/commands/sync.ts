@@ -1,9 +1,9 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { ConfigError } from '../../shared/errors.js';
 import { createRuntime } from '../../runtime/index.js';
-import { STREAMS, createSyncEngine, type StreamName, type SyncMode, type SyncProgress, type SyncRunSummary } from '../../sync/index.js';
+import { progressReporter } from '../progress.js';
+import { STREAMS, createSyncEngine, type StreamName, type SyncMode, type SyncRunSummary } from '../../sync/index.js';
 
 const MODES: SyncMode[] = ['full', 'incremental', 'catch-up'];
 
@@ -54,38 +54,4 @@ export function registerSync(program: Command): void {
       console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
       if (summaries.some((s) => s.status !== 'success')) process.exitCode = 1;
     });
-}
-
-/** A bar on a terminal; elsewhere (CI, logs) one plain line per window at most every second. */
-function progressReporter(stream: StreamName): { update: (p: SyncProgress) => void; stop: () => void } {
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      { format: `${stream.padEnd(12)} [{bar}] {percentage}% | {read} read | {quarantined} quarantined | {window}`, stream: process.stderr, hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update: (p) => {
-        const total = p.total || 1;
-        const value = p.total ? p.done : 0;
-        const payload = { read: p.read, quarantined: p.quarantined, window: `${p.window.from.slice(0, 10)}..${p.window.to.slice(0, 10)}` };
-        if (!started) {
-          bar.start(total, value, payload);
-          started = true;
-        } else bar.update(value, payload);
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  let last = 0;
-  return {
-    update: (p) => {
-      const now = Date.now();
-      if (now - last < 1000) return;
-      last = now;
-      const pct = p.total ? ` ${Math.floor((p.done / p.total) * 100)}%` : '';
-      process.stderr.write(`${stream}:${pct} ${p.read} read, ${p.written} written, ${p.quarantined} quarantined, window ${p.window.from}..${p.window.to}\n`);
-    },
-    stop: () => undefined,
-  };
 }
