@@ -50,6 +50,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     // Commands fail fast rather than queue forever when Redis is down; each layer has its own fallback.
     ownRedis = redis = new Redis(config.storage.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     ownRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    // Without the offline queue, a command sent before the connection is up fails at once; wait
+    // for it briefly so the first calls succeed, and carry on (each layer falls back) if Redis is down.
+    const ready = await waitForReady(ownRedis, 3000);
+    if (!ready) logger.warn({ redis: 'unreachable' }, 'Redis did not answer within 3 s; the limiter runs on its per-process share until it does');
   }
   const warehouse = await openWarehouse({ databaseUrl: config.storage.databaseUrl, logger });
   try {
@@ -97,4 +101,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ownRedis?.disconnect();
     },
   };
+}
+
+function waitForReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    timer.unref();
+    redis.once('ready', onReady);
+  });
 }

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Config, TenantConfig } from '../config/index.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
-import { ConfigError, NavanAuthError, NavanBadRequestError, NavanForbiddenError, SyncAlreadyRunningError, describeError } from '../shared/errors.js';
+import { ConfigError, NavanAuthError, NavanBridgeError, NavanBadRequestError, NavanForbiddenError, SyncAlreadyRunningError, describeError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
 import { events as defaultEvents } from '../shared/events.js';
 import type { Logger } from '../shared/logger.js';
@@ -84,6 +84,56 @@ export interface SyncEngine {
   status(tenant: string): Promise<StreamStatus[]>;
 }
 
+/** The streams whose full refresh can run as parallel window jobs (users is one small read). */
+export type WindowedStream = 'bookings' | 'transactions';
+
+/** A full refresh split into windows; each window is read by `runWindow`, possibly on another machine. */
+export interface FullRefreshPlan {
+  runId: string;
+  tenant: string;
+  stream: WindowedStream;
+  windows: Range[];
+  /** True when an unfinished run of the same tenant and stream was picked up instead of a new one. */
+  resumed: boolean;
+}
+
+export interface WindowRunOptions {
+  tenant: string;
+  stream: WindowedStream;
+  runId: string;
+  window: Range;
+  signal?: AbortSignal;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+export interface WindowSummary {
+  runId: string;
+  window: Range;
+  /** 'skipped': the run this window belonged to has ended (or was replaced), nothing was read. */
+  status: 'done' | 'skipped';
+  read: number;
+  written: number;
+  quarantined: number;
+  /** Pages read by this call (a resumed window does not count the pages before its checkpoint). */
+  pages: number;
+  resumed: boolean;
+  durationMs: number;
+}
+
+/**
+ * A full refresh as separate steps, for the distributed workers (src/queue): plan the windows,
+ * read each window (in parallel, anywhere), then finish once every window is read, which is when
+ * deletes are inferred (behind the same delete guard as `run`). Checkpoints make every step
+ * resumable: a window killed mid-way continues from its last committed page.
+ */
+export interface WindowedFullRefresh {
+  planFullRefresh(opts: { tenant: string; stream: WindowedStream }): Promise<FullRefreshPlan>;
+  runWindow(opts: WindowRunOptions): Promise<WindowSummary>;
+  finishFullRefresh(opts: { tenant: string; stream: WindowedStream; runId: string; forceDeletes?: boolean }): Promise<SyncRunSummary>;
+  /** Marks the run failed (and says so on the event bus); its checkpoints stay, so the next full refresh resumes it. */
+  failFullRefresh(opts: { tenant: string; stream: WindowedStream; runId: string; error: string }): Promise<SyncRunSummary>;
+}
+
 export interface SyncEngineOptions {
   config: Config;
   warehouse: Warehouse;
@@ -123,6 +173,14 @@ type Db = Kysely<WarehouseDatabase>;
 const DAY = 86_400_000;
 const iso = (ms: number | Date) => new Date(ms).toISOString();
 
+/** Cuts [from, to) into consecutive windows of `sizeMs` (the last one shorter). */
+function splitRange(range: Range, sizeMs: number): Range[] {
+  const out: Range[] = [];
+  const end = Date.parse(range.to);
+  for (let at = Date.parse(range.from); at < end; at += sizeMs) out.push({ from: iso(at), to: iso(Math.min(end, at + sizeMs)) });
+  return out;
+}
+
 /** Errors a re-read cannot fix: the credentials or the request are wrong, or another run holds the lock. */
 function isPermanent(err: unknown): boolean {
   return err instanceof NavanAuthError || err instanceof NavanForbiddenError || err instanceof NavanBadRequestError || err instanceof SyncAlreadyRunningError || err instanceof ConfigError;
@@ -150,7 +208,7 @@ async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
-export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine & WindowedFullRefresh {
   const { config, warehouse } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -217,6 +275,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     });
   }
 
+  /**
+   * Window jobs of one stream commit ranges at the same time, and recordRange merges by read,
+   * delete and insert: on PostgreSQL a transaction lock per tenant and ledger stream makes the
+   * merges take turns (SQLite runs one writer at a time anyway).
+   */
+  async function recordRangeSerialised(trx: Db, tenant: string, ledger: string, range: Range, runId: string, at: string): Promise<void> {
+    if (warehouse.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`sync_range:${tenant}:${ledger}`}))`.execute(trx);
+    await recordRange(trx, tenant, ledger, range, runId, at);
+  }
+
   /** Writes one page's records (and quarantines the bad ones) inside the page's transaction. */
   async function writePage(trx: Db, tenant: string, stream: StreamName, page: SourcePage, runId: string, stamp: string, counters: RunCounters): Promise<void> {
     const bad: { recordId?: string; reason: string; raw: unknown }[] = page.rejected.map((r) => ({ recordId: r.id, reason: r.reason, raw: r.raw }));
@@ -268,8 +336,15 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return { tenant, stream, mode, window, page: state.page, read: state.counters.read, written: state.counters.written, quarantined: state.counters.quarantined, done, total };
   }
 
-  /** Reads every planned segment; `holder.state` always equals the last committed checkpoint. */
-  async function readAll(t: TenantConfig, stream: StreamName, mode: SyncMode, runId: string, holder: { state: RunState }, lock: RunLock, opts: SyncRunOptions): Promise<RunState> {
+  /**
+   * Reads every planned segment; `holder.state` always equals the last committed checkpoint.
+   * `checkpointMode` names the checkpoint row (a window of a full refresh has its own); `trackRun`
+   * false leaves the run's counters alone (parallel windows are summed when the run finishes).
+   */
+  async function readAll(
+    t: TenantConfig, stream: StreamName, mode: SyncMode, runId: string, holder: { state: RunState }, lock: RunLock, opts: SyncRunOptions,
+    checkpointMode: string = mode, trackRun = true,
+  ): Promise<RunState> {
     const source = options.clientFor(t.id);
     let state = holder.state;
     let failures = 0;
@@ -284,7 +359,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           await warehouse.transaction(async (trx) => {
             await writePage(trx, t.id, stream, page, runId, stamp, next.counters);
             if (page.lastInWindow) {
-              if (ledger && !seg.updated) await recordRange(trx, t.id, ledger, window, runId, stamp);
+              if (ledger && !seg.updated) await recordRangeSerialised(trx, t.id, ledger, window, runId, stamp);
               if (stream !== 'users' && window.to > next.resumeFrom) next.resumeFrom = window.to;
               next.cursor = undefined;
               next.page = 0;
@@ -292,8 +367,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
               next.cursor = page.nextCursor ?? undefined;
               next.page = page.page + 1;
             }
-            await saveCheckpoint(trx, t.id, stream, mode, runId, next, stamp);
-            await updateRun(trx, runId, next.counters);
+            await saveCheckpoint(trx, t.id, stream, checkpointMode, runId, next, stamp);
+            if (trackRun) await updateRun(trx, runId, next.counters);
           });
           state = holder.state = next;
           failures = 0;
@@ -310,8 +385,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         next.page = 0;
         await warehouse.transaction(async (trx) => {
           const at = iso(clock.now());
-          if (ledger) await recordRange(trx, t.id, ledger, seg.updated ?? seg, runId, at);
-          await saveCheckpoint(trx, t.id, stream, mode, runId, next, at);
+          if (ledger) await recordRangeSerialised(trx, t.id, ledger, seg.updated ?? seg, runId, at);
+          await saveCheckpoint(trx, t.id, stream, checkpointMode, runId, next, at);
         });
         state = holder.state = next;
       } catch (err) {
@@ -346,6 +421,38 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function acquire(tenant: string, stream: StreamName): Promise<RunLock> {
     if (options.redis) return acquireRedisLock(options.redis, options.redisKeyPrefix ?? 'navan-bridge:', tenant, stream);
     return acquireDbLock(warehouse.db, clock, tenant, stream);
+  }
+
+  /**
+   * Ends a run whose reading is complete, in one transaction: the quarantine check, delete
+   * inference for a full refresh (behind the delete guard), the run's final row, and its
+   * checkpoints (plus `windowCheckpoints`, the rows of a full refresh run as window jobs) cleared.
+   */
+  async function conclude(
+    tenant: string, stream: StreamName, mode: SyncMode, runId: string, final: RunState, forceDeletes: boolean, windowCheckpoints: string[] = [],
+  ): Promise<{ status: SyncRunSummary['status']; error?: string }> {
+    return warehouse.transaction(async (trx) => {
+      const q = final.counters.quarantined;
+      const share = final.counters.read ? q / final.counters.read : 0;
+      let status: 'success' | 'suspect' | 'failure' = 'success';
+      let error: string | undefined;
+      let details: Record<string, unknown> | undefined = { segments: final.segments };
+      if (share > config.sync.quarantineFailFraction) {
+        status = 'failure';
+        error = `${q} of ${final.counters.read} ${stream} records failed validation (more than ${config.sync.quarantineFailFraction * 100}%); see the quarantine table for the reasons.`;
+      } else if (mode === 'full') {
+        const { suspect } = await finishFull(trx, tenant, stream, final, forceDeletes);
+        if (suspect) {
+          status = 'suspect';
+          error = String(suspect.message);
+          details = { ...details, deleteGuard: suspect };
+        }
+      }
+      await updateRun(trx, runId, final.counters, { status, at: iso(clock.now()), error, details });
+      await clearCheckpoint(trx, tenant, stream, mode);
+      for (const key of windowCheckpoints) await clearCheckpoint(trx, tenant, stream, key);
+      return { status, error };
+    });
   }
 
   async function run(opts: SyncRunOptions): Promise<SyncRunSummary> {
@@ -383,27 +490,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       state = await readAll(t, stream, mode, runId, holder as { state: RunState }, lock, opts);
 
       const final = state;
-      const outcome = await warehouse.transaction(async (trx) => {
-        const q = final.counters.quarantined;
-        const share = final.counters.read ? q / final.counters.read : 0;
-        let status: 'success' | 'suspect' | 'failure' = 'success';
-        let error: string | undefined;
-        let details: Record<string, unknown> | undefined = { segments: final.segments };
-        if (share > config.sync.quarantineFailFraction) {
-          status = 'failure';
-          error = `${q} of ${final.counters.read} ${stream} records failed validation (more than ${config.sync.quarantineFailFraction * 100}%); see the quarantine table for the reasons.`;
-        } else if (mode === 'full') {
-          const { suspect } = await finishFull(trx, t.id, stream, final, opts.forceDeletes ?? false);
-          if (suspect) {
-            status = 'suspect';
-            error = String(suspect.message);
-            details = { ...details, deleteGuard: suspect };
-          }
-        }
-        await updateRun(trx, runId, final.counters, { status, at: iso(clock.now()), error, details });
-        await clearCheckpoint(trx, t.id, stream, mode);
-        return { status, error };
-      });
+      const outcome = await conclude(t.id, stream, mode, runId, final, opts.forceDeletes ?? false);
       return finish(t.id, stream, mode, runId, final.counters, outcome.status, t0, resumed, outcome.error);
     } catch (err) {
       if (err instanceof SyncAlreadyRunningError) throw err;
@@ -431,6 +518,121 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return summary;
   }
 
+  /** The checkpoint row of one window of a windowed full refresh. */
+  const windowKey = (w: Range) => `full@${w.from}`;
+  const zero = (): RunCounters => ({ read: 0, written: 0, quarantined: 0, deleted: 0, pages: 0, unidentified: 0 });
+  /** Window jobs need no run lock: the queue hands each window to one worker at a time. */
+  const noLock: RunLock = { renew: async () => undefined, release: async () => undefined };
+
+  function windowedFullRefresh(): WindowedFullRefresh {
+    async function planFullRefresh(opts: { tenant: string; stream: WindowedStream }): Promise<FullRefreshPlan> {
+      const t = tenantConfig(opts.tenant);
+      const { stream } = opts;
+      const lock = await acquire(t.id, stream);
+      try {
+        // The run-level checkpoint is an ordinary full-refresh checkpoint, so `run` could resume it too.
+        const cp = await loadCheckpoint<RunState>(warehouse.db, t.id, stream, 'full');
+        if (cp) {
+          // An interrupted or failed run is picked up again: it is running once more.
+          await startRun(warehouse.db, { id: cp.runId, tenant: t.id, stream, mode: 'full', at: cp.state.startedAt });
+          return { runId: cp.runId, tenant: t.id, stream, windows: cp.state.segments.map(({ from, to }) => ({ from, to })), resumed: true };
+        }
+        const now = clock.now();
+        const latest = stream === 'bookings' ? await warehouse.latestSyncedAt('booking', t.id) : undefined;
+        const runStart = iso(Math.max(now, latest ? Date.parse(latest) + 1 : 0));
+        const windows = splitRange((await plan(t, stream, 'full'))[0]!, config.sync.queue.windowDays * DAY);
+        const runId = randomUUID();
+        const state: RunState = { runStart, startedAt: iso(now), segments: windows, segIndex: 0, resumeFrom: windows[0]?.from ?? iso(now), page: 0, counters: zero() };
+        await warehouse.transaction(async (trx) => {
+          await startRun(trx, { id: runId, tenant: t.id, stream, mode: 'full', at: state.startedAt });
+          await saveCheckpoint(trx, t.id, stream, 'full', runId, state, iso(now));
+        });
+        logger.info({ tenant: t.id, stream, runId, windows: windows.length }, 'windowed full refresh planned');
+        return { runId, tenant: t.id, stream, windows, resumed: false };
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    }
+
+    async function runWindow(opts: WindowRunOptions): Promise<WindowSummary> {
+      const t = tenantConfig(opts.tenant);
+      const { stream, runId, window } = opts;
+      const t0 = performance.now();
+      const run = await loadCheckpoint<RunState>(warehouse.db, t.id, stream, 'full');
+      const none = { runId, window, read: 0, written: 0, quarantined: 0, pages: 0, resumed: false };
+      if (!run || run.runId !== runId) return { ...none, status: 'skipped', durationMs: 0 };
+      const key = windowKey(window);
+      const cp = await loadCheckpoint<RunState>(warehouse.db, t.id, stream, key);
+      const resumed = cp?.runId === runId;
+      const state: RunState = resumed
+        ? cp.state
+        : { runStart: run.state.runStart, startedAt: iso(clock.now()), segments: [window], segIndex: 0, resumeFrom: window.from, page: 0, counters: zero() };
+      const before = state.counters;
+      const final = await readAll(t, stream, 'full', runId, { state }, noLock, { tenant: t.id, stream, mode: 'full', signal: opts.signal, onProgress: opts.onProgress }, key, false);
+      const c = final.counters;
+      return {
+        runId, window, status: 'done', read: c.read, written: c.written, quarantined: c.quarantined, pages: c.pages - before.pages, resumed,
+        durationMs: Math.round(performance.now() - t0),
+      };
+    }
+
+    async function finishFullRefresh(opts: { tenant: string; stream: WindowedStream; runId: string; forceDeletes?: boolean }): Promise<SyncRunSummary> {
+      const t = tenantConfig(opts.tenant);
+      const { stream, runId } = opts;
+      const lock = await acquire(t.id, stream);
+      try {
+        const run = await loadCheckpoint<RunState>(warehouse.db, t.id, stream, 'full');
+        if (!run || run.runId !== runId) return await endedRun(t.id, stream, runId);
+        const counters = zero();
+        const missing: Range[] = [];
+        for (const w of run.state.segments) {
+          const cp = await loadCheckpoint<RunState>(warehouse.db, t.id, stream, windowKey(w));
+          if (!cp || cp.runId !== runId || cp.state.segIndex < cp.state.segments.length) {
+            missing.push(w);
+            continue;
+          }
+          for (const k of Object.keys(counters) as (keyof RunCounters)[]) counters[k] = (counters[k] ?? 0) + (cp.state.counters[k] ?? 0);
+        }
+        if (missing.length) {
+          throw new NavanBridgeError('SYNC_WINDOWS_MISSING', `The ${stream} full refresh ${runId} for tenant "${t.id}" cannot finish: ${missing.length} of its ${run.state.segments.length} windows (first ${missing[0]!.from}) are not read yet; run their window jobs first.`);
+        }
+        const final: RunState = { ...run.state, counters };
+        const outcome = await conclude(t.id, stream, 'full', runId, final, opts.forceDeletes ?? false, run.state.segments.map(windowKey));
+        return finish(t.id, stream, 'full', runId, counters, outcome.status, performance.now() - (clock.now() - Date.parse(run.state.startedAt)), false, outcome.error);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    }
+
+    /** The summary of a run that already ended (a finish step retried after it committed): no second event. */
+    async function endedRun(tenant: string, stream: StreamName, runId: string): Promise<SyncRunSummary> {
+      const row = await warehouse.db.selectFrom('sync_run').selectAll().where('id', '=', runId).executeTakeFirst();
+      if (!row || row.status === 'running') {
+        throw new NavanBridgeError('SYNC_RUN_UNKNOWN', `The ${stream} full refresh ${runId} for tenant "${tenant}" has no checkpoint; plan a new full refresh.`);
+      }
+      const status = row.status === 'success' || row.status === 'suspect' ? row.status : 'failure';
+      const durationMs = row.finished_at ? Date.parse(row.finished_at) - Date.parse(row.started_at) : 0;
+      return {
+        runId, tenant, stream, mode: 'full', status, read: row.records_read, written: row.records_written, deleted: row.records_deleted, quarantined: row.records_quarantined,
+        pages: row.pages, durationMs, recordsPerSecond: durationMs > 0 ? Math.round((row.records_read / durationMs) * 1000) : row.records_read, resumed: true,
+        ...(row.error ? { error: row.error } : {}),
+      };
+    }
+
+    async function failFullRefresh(opts: { tenant: string; stream: WindowedStream; runId: string; error: string }): Promise<SyncRunSummary> {
+      const t = tenantConfig(opts.tenant);
+      const message = `The ${opts.stream} full refresh for tenant "${t.id}" failed: ${opts.error} Its checkpoints are kept, so the next full refresh resumes the windows not read yet.`;
+      const row = await warehouse.db.selectFrom('sync_run').selectAll().where('id', '=', opts.runId).executeTakeFirst();
+      const counters: RunCounters = row
+        ? { read: row.records_read, written: row.records_written, quarantined: row.records_quarantined, deleted: row.records_deleted, pages: row.pages }
+        : zero();
+      await updateRun(warehouse.db, opts.runId, counters, { status: 'failure', at: iso(clock.now()), error: message });
+      return finish(t.id, opts.stream, 'full', opts.runId, counters, 'failure', performance.now(), false, message);
+    }
+
+    return { planFullRefresh, runWindow, finishFullRefresh, failFullRefresh };
+  }
+
   async function status(tenant: string): Promise<StreamStatus[]> {
     const t = tenantConfig(tenant);
     const now = clock.now();
@@ -455,6 +657,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return out;
   }
 
-  return { run, status };
+  return { run, status, ...windowedFullRefresh() };
 }
 

@@ -24,6 +24,21 @@ export const syncSection = z
     /** Navan page size for bookings (max 100) and transactions (max 500). */
     bookingPageSize: z.number().int().min(1).max(100).default(100),
     transactionPageSize: z.number().int().min(1).max(500).default(500),
+    /** The BullMQ workers (role worker): a full refresh of bookings or transactions runs as one job per window. */
+    queue: z
+      .object({
+        /** Jobs one worker process runs at once. */
+        concurrency: z.number().int().positive().max(256).default(4),
+        /** Window jobs of one tenant running at once across all workers, so one tenant's backlog cannot hold every slot. */
+        perTenantConcurrency: z.number().int().positive().max(256).default(2),
+        /** Tries per job before it lands in the failed set (and the "sync failed" alert fires). */
+        attempts: z.number().int().positive().max(100).default(3),
+        /** First retry pause, doubled on each further try. */
+        backoffMs: z.number().int().min(0).default(30_000),
+        /** Span of one window job; a killed job resumes inside it from the last committed page (bookings: the last whole bookingWindowDays window). */
+        windowDays: z.number().int().positive().max(3660).default(90),
+      })
+      .prefault({}),
   })
   .prefault({});
 export type SyncSection = z.infer<typeof syncSection>;
