@@ -1,4 +1,4 @@
-export { loadConfig, printableConfig, EU_TOKEN_URL } from './load.js';
+export { loadConfig, printableConfig, readSecret, EU_TOKEN_URL, CONFIG_ENV_VARS } from './load.js';
 export type { Config, TenantConfig, LoadOptions } from './load.js';
 export { configSchema, tenantSchema } from './schema.js';
 export type { AuthSection } from './sections/auth.js';

@@ -21,6 +21,15 @@ export interface Config extends Omit<ParsedConfig, 'tenants'> {
 
 export const EU_TOKEN_URL = 'https://app-fra.navan.com';
 
+/**
+ * Every environment variable the loader reads (besides the ones a config file names in
+ * `{ env: NAME }`). Deployment files are checked against this list (test/deploy/manifests.test.ts).
+ */
+export const CONFIG_ENV_VARS = [
+  'NAVAN_BRIDGE_CONFIG', 'DATABASE_URL', 'REDIS_URL', 'NAVAN_BRIDGE_DATA_DIR', 'LOG_LEVEL', 'PORT',
+  'NAVAN_BASE_URL', 'NAVAN_CLIENT_ID', 'NAVAN_CLIENT_SECRET', 'NAVAN_NEXT_CLIENT_SECRET', 'NAVAN_TOKEN_URL', 'NAVAN_REGION',
+] as const;
+
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Explicit config file; otherwise NAVAN_BRIDGE_CONFIG, then ./navan-bridge.config.{yaml,yml,json}. */
@@ -122,7 +131,8 @@ function isNavanHost(url: string): boolean {
   return /(^|\.)(navan|tripactions)\.com$/.test(new URL(url).hostname);
 }
 
-function readSecret(source: z.infer<typeof secretSource>, key: string, env: NodeJS.ProcessEnv, cwd: string): Secret {
+/** Reads a secret reference (inline, env:NAME, file:path); also used for ERP credentials. `key` names it in errors. */
+export function readSecret(source: z.infer<typeof secretSource>, key: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Secret {
   let ref: { env: string } | { file: string } | undefined;
   if (typeof source === 'string') {
     if (source.startsWith('env:')) ref = { env: source.slice(4) };
@@ -172,8 +182,19 @@ export function printableConfig(cfg: Config): Record<string, unknown> {
       ...t,
       clientSecret: maskSecret(t.clientSecret),
       nextClientSecret: t.nextClientSecret ? maskSecret(t.nextClientSecret) : undefined,
+      erp: t.erp && {
+        ...t.erp,
+        netsuite: t.erp.netsuite && { ...t.erp.netsuite, consumerSecret: maskRef(t.erp.netsuite.consumerSecret), tokenSecret: maskRef(t.erp.netsuite.tokenSecret) },
+        sap: t.erp.sap && { ...t.erp.sap, password: maskRef(t.erp.sap.password) },
+      },
     })),
   };
+}
+
+/** A secret reference shows where the secret comes from (env/file) but never an inline value. */
+function maskRef(ref: z.infer<typeof secretSource>): unknown {
+  if (typeof ref !== 'string') return ref;
+  return ref.startsWith('env:') || ref.startsWith('file:') ? ref : maskSecret(ref);
 }
 
 function maskUrlPassword(url: string): string {

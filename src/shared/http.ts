@@ -6,7 +6,8 @@
  */
 export interface NavanRequest {
   tenant: string;
-  method: 'GET' | 'POST';
+  // PUT and DELETE are used by the ERP connectors (NetSuite upsert by external id).
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Base URL of the Navan host, e.g. https://api.navan.com */
   baseUrl: string;
   /** Concrete path, e.g. /v1/expense/transactions/123 */
