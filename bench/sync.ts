@@ -34,8 +34,7 @@ type ChildMode = 'read' | 'sqlite' | 'postgres';
 async function child(): Promise<void> {
   const mode = process.env.BENCH_SYNC_MODE as ChildMode;
   const { loadConfig } = await import('../src/config/index.js');
-  // The sync tests' wire reader stands in for src/navan until the typed client lands; both read the same pages.
-  const { wireSource } = await import('../test/sync/wire-source.js');
+  const { createNavanClient } = await import('../src/navan/index.js');
   const { createSyncEngine } = await import('../src/sync/index.js');
   const { openWarehouse } = await import('../src/warehouse/index.js');
   const { simplePipeline } = await import('../test/helpers/pipeline.js');
@@ -48,7 +47,7 @@ async function child(): Promise<void> {
   });
   const tenant = config.tenants[0]!;
   const handler = simplePipeline({ tokenUrl: tenant.tokenUrl, clientId: tenant.clientId, clientSecret: tenant.clientSecret.reveal() });
-  const client = wireSource({ baseUrl: tenant.baseUrl, tenant: tenant.id, handler });
+  const client = createNavanClient({ tenant, handler });
   const clock = { now: () => SIM_NOW, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const t0 = performance.now();
   let records = 0;

@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { Secret } from '../shared/secret.js';
@@ -121,6 +121,9 @@ export class AwsKmsKeyProvider implements KeyProvider {
     return key;
   }
   async #unwrapOrCreate(tenantId: string): Promise<Buffer> {
+    // Loaded on first use: the AWS SDK takes about half a second to import, which every process
+    // (each CLI command, each sync worker) would pay even without KMS configured.
+    const { DecryptCommand, GenerateDataKeyCommand } = await import('@aws-sdk/client-kms');
     const context = { 'navan-bridge:tenant': tenantId };
     const wrapped = await this.opts.wrappedKeys.get(tenantId);
     if (wrapped) {

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { Redis } from 'ioredis';
 import type { Config, TenantConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -12,7 +11,8 @@ import { Secret } from '../shared/secret.js';
 import { createTransport } from '../shared/transport.js';
 import { open, seal } from './crypto.js';
 import { CredentialRejected, requestToken, type EndpointRetry, type TokenGrant } from './endpoint.js';
-import { AwsKmsKeyProvider, FileWrappedKeyStore, LocalKeyProvider, loadMasterKey, type KeyProvider } from './keys.js';
+import { AwsKmsKeyProvider, FileWrappedKeyStore, LocalKeyProvider, loadMasterKey, type KeyProvider, type KmsLike } from './keys.js';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { RefreshLock } from './lock.js';
 import { FileTokenStore, MemoryTokenStore, RedisTokenStore, type TokenStore } from './stores.js';
 
@@ -67,6 +67,18 @@ interface Entry {
 // Navan says ~12 h; anything past a week, or not positive, is treated as nonsense.
 const MAX_SANE_LIFE_SECONDS = 7 * 24 * 3600;
 
+/** A KMS client created (and the AWS SDK imported) on the first call, so processes without KMS never load it. */
+function lazyKmsClient(region: string | undefined): KmsLike & { destroy(): void } {
+  let client: Promise<KMSClient> | undefined;
+  return {
+    send: (async (command: Parameters<KMSClient['send']>[0]) => {
+      client ??= import('@aws-sdk/client-kms').then(({ KMSClient: Client }) => new Client(region ? { region } : {}));
+      return (await client).send(command);
+    }) as KmsLike['send'],
+    destroy: () => void client?.then((c) => c.destroy(), () => undefined),
+  };
+}
+
 export function createTokenService(options: TokenServiceOptions): TokenService {
   return new CachingTokenService(options);
 }
@@ -86,6 +98,8 @@ class CachingTokenService implements TokenService {
   readonly #lockPollMs: number;
   readonly #closers: (() => Promise<unknown>)[] = [];
   readonly #inflight = new Map<string, Promise<Entry>>();
+  /** The last entry opened per tenant, with the sealed bytes it came from (see #load). */
+  readonly #opened = new Map<string, { sealed: Buffer; entry: Entry }>();
   /** Tenants whose current secret was refused but whose next secret works (rotation half done). */
   readonly #useNextSecret = new Set<string>();
 
@@ -128,7 +142,7 @@ class CachingTokenService implements TokenService {
     const auth = this.#config.auth;
     if (auth.keyProvider === 'aws-kms') {
       if (!auth.kmsKeyId) throw new ConfigError('auth.kmsKeyId: is required with keyProvider "aws-kms"; set it to the KMS key id or ARN.');
-      const client = new KMSClient(auth.kmsRegion ? { region: auth.kmsRegion } : {});
+      const client = lazyKmsClient(auth.kmsRegion);
       this.#closers.push(async () => client.destroy());
       return new AwsKmsKeyProvider({ client, keyId: auth.kmsKeyId, wrappedKeys: new FileWrappedKeyStore(join(dataDir, 'kms-data-keys.json')) });
     }
@@ -203,10 +217,17 @@ class CachingTokenService implements TokenService {
   async #load(tenantId: string): Promise<Entry | null> {
     const sealed = await this.#store.get(tenantId);
     if (!sealed) return null;
+    // The same sealed bytes open to the same entry: skip AES-GCM and JSON on every API call while
+    // the cached token is unchanged. Different bytes (a refresh, another process's write, tampering)
+    // are opened and authenticated in full. Nothing here outlives the process.
+    const known = this.#opened.get(tenantId);
+    if (known && known.sealed.equals(sealed)) return this.#clock.now() >= known.entry.expiresAt ? null : known.entry;
+    this.#opened.delete(tenantId);
     try {
       const entry = JSON.parse(open(await this.#keys.dataKey(tenantId), tenantId, sealed).toString('utf8')) as Entry;
       if (entry.tenant !== tenantId) throw new Error('entry sealed for another tenant');
       if (this.#clock.now() >= entry.expiresAt) return null;
+      this.#opened.set(tenantId, { sealed: Buffer.from(sealed), entry });
       return entry;
     } catch {
       this.#logger.warn({ tenant: tenantId, store: this.#store.describe().kind }, 'A cached token entry could not be decrypted (tampered, another tenant\'s, or another key); discarding it and fetching a new token.');

@@ -68,7 +68,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const correlation: Middleware = (req, next) => (req.correlationId ? next(req) : next({ ...req, correlationId: randomUUID() }));
   const middlewares: Middleware[] = [
     correlation,
-    staleCacheMiddleware({ entries: s.staleCacheEntries, maxAgeMs: s.staleCacheMaxAgeMs, clock }),
+    staleCacheMiddleware({
+      entries: s.staleCacheEntries, maxAgeMs: s.staleCacheMaxAgeMs, clock,
+      ...(s.staleCacheStore === 'redis' && redis ? { redis, redisKeyPrefix: s.redisKeyPrefix } : {}),
+    }),
     retryMiddleware({ maxAttempts: s.retryMaxAttempts, maxTotalMs: s.retryMaxTotalMs, clock }),
     breakers.middleware(),
     limiter.middleware(),

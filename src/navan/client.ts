@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { TenantConfig } from '../config/index.js';
 import type { Handler, NavanRequest, NavanResponse } from '../shared/http.js';
@@ -36,6 +37,13 @@ export interface Page<T> {
   lastInWindow: boolean;
 }
 interface UsersQuery { pageSize?: number; signal?: AbortSignal }
+/** A booking, or just the fields that locate its documents: the `pdf` and `invoice` links Navan returns. */
+export interface BookingRef { uuid: string; pdf?: string | null; invoice?: string | null }
+export interface DocumentOptions {
+  /** Creation range to search when only a uuid is given and its links were not seen yet. Default: the tenant's startDate (or 2 years back) to now. */
+  range?: DateRange;
+  signal?: AbortSignal;
+}
 
 export interface NavanClient {
   readonly tenant: TenantConfig;
@@ -48,8 +56,14 @@ export interface NavanClient {
   getUserTrips(userEmail: string, range: DateRange): Promise<Trip[]>;
   getAdminTrips(range: DateRange): Promise<Trip[]>;
   getInvoices(range: DateRange): Promise<Invoice[]>;
-  getItineraryPdf(bookingUuid: string): Promise<Buffer>;
-  getInvoicePdf(bookingUuid: string): Promise<Buffer>;
+  /**
+   * The itinerary PDF, fetched from the booking's `pdf` link (never a guessed path). Pass the
+   * booking (or `{uuid, pdf}`) to skip the lookup; with a bare uuid the link comes from bookings
+   * this client listed recently, else from a search of `opts.range`.
+   */
+  getItineraryPdf(booking: string | BookingRef, opts?: DocumentOptions): Promise<Buffer>;
+  /** The invoice PDF, from the booking's `invoice` link; resolved like getItineraryPdf. */
+  getInvoicePdf(booking: string | BookingRef, opts?: DocumentOptions): Promise<Buffer>;
   reauthenticate(): Promise<void>;
 }
 
@@ -64,6 +78,8 @@ export interface NavanClientOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** Links remembered from listed bookings, so getItineraryPdf(uuid) right after a listing costs no search. */
+const LINK_CACHE_ENTRIES = 10_000;
 const MAX_TRANSACTION_WINDOW_DAYS = 93;
 const epochSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 const ymd = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString().slice(0, 10));
@@ -78,7 +94,8 @@ function parseAll<S extends z.ZodType>(schema: S, items: unknown, idField: strin
     else {
       const idv = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[idField] : undefined;
       const reason = r.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
-      rejected.push({ ...(typeof idv === 'string' || typeof idv === 'number' ? { id: String(idv) } : {}), reason, raw });
+      // Only a non-empty string is an id (see schemas.ts): a corrupt record must not pass for a real one.
+      rejected.push({ ...(typeof idv === 'string' && idv !== '' ? { id: idv } : {}), reason, raw });
     }
   }
   return { records, rejected };
@@ -111,14 +128,17 @@ export function createNavanClient(options: NavanClientOptions): NavanClient {
   // Lets json() name the request's correlation id without widening every call site.
   const correlationOf = new WeakMap<NavanResponse, string>();
 
+  const links = new LRUCache<string, { pdf?: string; invoice?: string }>({ max: LINK_CACHE_ENTRIES });
+
   async function call(
     path: string, endpoint: string, query: NavanRequest['query'], scope: 'bookings' | 'users' | 'expense', signal?: AbortSignal,
+    target: { baseUrl: string; accept: string } = { baseUrl: tenant.baseUrl, accept: 'application/json' },
   ): Promise<NavanResponse> {
     const correlationId = newId();
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: target.accept };
     if (tenant.region === 'EU') headers['X-ta-region'] = 'EU';
     const res = await handler({
-      tenant: tenant.id, method: 'GET', baseUrl: tenant.baseUrl, path, endpoint, query, headers, correlationId, idempotent: true,
+      tenant: tenant.id, method: 'GET', baseUrl: target.baseUrl, path, endpoint, query, headers, correlationId, idempotent: true,
       ...(signal ? { signal } : {}),
     });
     const o = { correlationId };
@@ -178,7 +198,10 @@ export function createNavanClient(options: NavanClientOptions): NavanClient {
         total ??= meta.totalElements;
         const parsed = parseAll(bookingSchema, body.data, 'uuid');
         const records = parsed.records.filter((r) => !seen.has(r.record.uuid));
-        for (const r of records) seen.add(r.record.uuid);
+        for (const r of records) {
+          seen.add(r.record.uuid);
+          rememberLinks(r.record);
+        }
         const rejected = parsed.rejected.filter((r) => !r.id || !seen.has(r.id));
         for (const r of rejected) if (r.id) seen.add(r.id);
         const totalPages = meta.totalPages ?? 0;
@@ -252,11 +275,44 @@ export function createNavanClient(options: NavanClientOptions): NavanClient {
     return out;
   }
 
-  async function pdf(bookingUuid: string, file: 'itinerary.pdf' | 'invoice.pdf'): Promise<Buffer> {
-    // Navan's `pdf`/`invoice` links point at this same documented path, so it is built directly
-    // rather than costing a booking lookup first; an unknown booking answers 404 → NavanNotFoundError.
-    const path = `/v1/bookings/${encodeURIComponent(bookingUuid)}/${file}`;
-    const res = await call(path, `/v1/bookings/{uuid}/${file}`, undefined, 'bookings');
+  function rememberLinks(b: Booking): void {
+    if (b.pdf || b.invoice) links.set(b.uuid, { ...(b.pdf ? { pdf: b.pdf } : {}), ...(b.invoice ? { invoice: b.invoice } : {}) });
+  }
+
+  /** The booking's link of this kind: given, remembered from a listing, or found by searching a creation range. */
+  async function linkOf(booking: string | BookingRef, kind: 'pdf' | 'invoice', opts: DocumentOptions): Promise<string | undefined> {
+    const uuid = typeof booking === 'string' ? booking : booking.uuid;
+    if (typeof booking !== 'string' && booking[kind]) return booking[kind] ?? undefined;
+    const known = links.get(uuid)?.[kind];
+    if (known) return known;
+    const to = opts.range?.to ?? new Date();
+    const from = opts.range?.from ?? (tenant.startDate ? new Date(`${tenant.startDate}T00:00:00Z`) : new Date(to.getTime() - 730 * DAY_MS));
+    for await (const p of bookingPages({ createdFrom: from, createdTo: to, ...(opts.signal ? { signal: opts.signal } : {}) })) {
+      const hit = p.records.find((r) => r.record.uuid === uuid);
+      if (hit) return hit.record[kind] ?? undefined;
+    }
+    return undefined;
+  }
+
+  async function document(booking: string | BookingRef, kind: 'pdf' | 'invoice', opts: DocumentOptions = {}): Promise<Buffer> {
+    const uuid = typeof booking === 'string' ? booking : booking.uuid;
+    const what = kind === 'pdf' ? 'itinerary PDF' : 'invoice';
+    const link = await linkOf(booking, kind, opts);
+    if (!link) throw new NavanNotFoundError(`Navan returned no ${what} link for booking ${uuid}; check the booking uuid (and the search range).`);
+    let url: URL;
+    try {
+      url = new URL(link, tenant.baseUrl);
+    } catch {
+      throw new NavanBadRequestError(`The ${what} link of booking ${uuid} is not a valid URL; report it to Navan support.`);
+    }
+    // The link gets our bearer token: only ever send it to the tenant's own Navan hosts.
+    const allowed = new Set([new URL(tenant.baseUrl).origin, new URL(tenant.tokenUrl).origin]);
+    if (!allowed.has(url.origin)) {
+      throw new NavanBadRequestError(`The ${what} link of booking ${uuid} points at ${url.host}, not the tenant's Navan host, so no credentials are sent there; fetch it yourself if you trust that host.`);
+    }
+    const query = Object.fromEntries(url.searchParams);
+    const endpoint = url.pathname.replace(encodeURIComponent(uuid), '{uuid}').replace(uuid, '{uuid}');
+    const res = await call(url.pathname, endpoint, query, 'bookings', opts.signal, { baseUrl: url.origin, accept: 'application/pdf' });
     return res.body;
   }
 
@@ -286,8 +342,8 @@ export function createNavanClient(options: NavanClientOptions): NavanClient {
           url: b.invoice as string, grandTotal: b.grandTotal, currency: b.currency, created: b.created,
         }));
     },
-    getItineraryPdf: (uuid) => pdf(uuid, 'itinerary.pdf'),
-    getInvoicePdf: (uuid) => pdf(uuid, 'invoice.pdf'),
+    getItineraryPdf: (booking, opts) => document(booking, 'pdf', opts),
+    getInvoicePdf: (booking, opts) => document(booking, 'invoice', opts),
     async reauthenticate() {
       await options.reauthenticate?.();
     },

@@ -40,13 +40,17 @@ export const bookingSchema = z.looseObject({
 });
 export type Booking = z.infer<typeof bookingSchema>;
 
+// Navan's ids are strings. A number in their place is a corrupt record, not an id to coerce: turning
+// 12345 into "12345" would invent a record that Navan never had, so it is rejected instead.
+const recordId = z.string().min(1);
+
 export const transactionSchema = z.looseObject({
-  id: z.union([z.string().min(1), z.number()]).transform(String),
+  id: recordId,
 });
 export type Transaction = z.infer<typeof transactionSchema>;
 
 export const userSchema = z.looseObject({
-  id: z.union([z.string().min(1), z.number()]).transform(String),
+  id: recordId,
   email: z.string().nullish(),
 });
 export type NavanUser = z.infer<typeof userSchema>;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSim } from '../helpers/sim.js';
 import { simpleTokenMiddleware } from '../helpers/pipeline.js';
@@ -129,5 +131,38 @@ describe('stale-if-error cache', () => {
     expect((await gw.handler(req)).stale).toBeDefined();
     await expect(gw.handler(usersRequest(sim.url))).rejects.toBeInstanceOf(CircuitOpenError);
     await gw.close();
+  });
+});
+
+describe('stale-if-error cache in Redis', () => {
+  it('is shared by processes: a gateway that never saw the response serves it stale, and entries stay bounded', async () => {
+    const prefix = `gwtest:stale:${randomUUID()}`;
+    const config = () => gatewayConfig({ observedLimitRps: 10_000, retryMaxAttempts: 1, staleCacheStore: 'redis', staleCacheEntries: 2, redisKeyPrefix: prefix }, { redisUrl: 'redis://127.0.0.1:6379' });
+    let n = 0;
+    // Two gateways with their own connections stand for two processes (the runtime passes its Redis in the same way).
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const other = new Redis('redis://127.0.0.1:6379');
+    const healthy = createGateway({ config: config(), tenant: simTenant(sim), redis, transport: async () => ({ status: 200, headers: {}, body: Buffer.from(`{"n":${++n}}`) }) });
+    const failing = createGateway({ config: config(), tenant: simTenant(sim), redis: other, transport: async () => ({ status: 503, headers: {}, body: Buffer.from('down') }) });
+    try {
+      const page = (p: number) => usersRequest(sim.url, { allowStale: true, query: { page: p, size: 1 } });
+      for (const p of [0, 1, 2]) expect((await healthy.handler(page(p))).status).toBe(200);
+      // Another process, with Navan failing: the newest two responses come back stale, the oldest was evicted.
+      const stale = await failing.handler(page(2));
+      expect(stale.stale).toBeDefined();
+      expect(stale.body.toString()).toBe('{"n":3}');
+      expect((await failing.handler(page(1))).body.toString()).toBe('{"n":2}');
+      expect((await failing.handler(page(0))).status).toBe(503);
+      // A caller that wants fresh data never gets the cached copy.
+      expect((await failing.handler(usersRequest(sim.url, { query: { page: 2, size: 1 } }))).status).toBe(503);
+      expect(await redis.zcard(`${prefix}:acme:stale-index`)).toBe(2);
+    } finally {
+      await healthy.close();
+      await failing.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      other.disconnect();
+    }
   });
 });

@@ -1,18 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
 import { NavanNotFoundError } from '../../src/shared/errors.js';
 import type { Middleware } from '../../src/shared/http.js';
 import { createNavanClient, type Booking, type RecordResult, type NavanClient } from '../../src/navan/index.js';
-import { simplePipeline } from '../helpers/pipeline.js';
 import { startTestSim, TEST_SIM_ANCHOR } from '../helpers/sim.js';
+import { navanStack, simStackConfig, type NavanStack } from '../helpers/stack.js';
 
 type Sim = Awaited<ReturnType<typeof startTestSim>>;
 const FROM = new Date(Date.UTC(2023, 11, 1));
 const TO = new Date(TEST_SIM_ANCHOR + 2 * 86_400_000);
 
-function clientFor(sim: Sim, tenant: Record<string, unknown> = {}, extra: Middleware[] = []): NavanClient {
-  const config = loadConfig({ env: {}, cwd: '/nonexistent', overrides: { tenants: [{ id: 'acme', baseUrl: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret, ...tenant }] } });
-  return createNavanClient({ tenant: config.tenants[0]!, handler: simplePipeline({ tokenUrl: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret }, extra) });
+const stacks: NavanStack[] = [];
+afterAll(async () => {
+  await Promise.all(stacks.map((st) => st.close()));
+});
+
+/** The real layers (token service → gateway → client); `spy` sees each request as the client sends it. */
+function clientFor(sim: Sim, tenant: Record<string, unknown> = {}, spy?: Middleware): NavanClient {
+  const stack = navanStack(simStackConfig(sim, { tenant, gateway: { observedLimitRps: 5000 } }));
+  stacks.push(stack);
+  if (!spy) return stack.client;
+  return createNavanClient({ tenant: stack.client.tenant, handler: (req) => spy(req, stack.gateway.handler) });
 }
 async function collect<T>(it: AsyncIterable<RecordResult<T>>): Promise<RecordResult<T>[]> {
   const out: RecordResult<T>[] = [];
@@ -105,7 +112,7 @@ describe('EU tenants', () => {
         seen.push(req.headers['X-ta-region']);
         return next(req);
       };
-      const client = clientFor(sim, { region: 'EU', tokenUrl: sim.url }, [spy]);
+      const client = clientFor(sim, { region: 'EU', tokenUrl: sim.url }, spy);
       const all = await collect(client.listBookings({ createdFrom: FROM, createdTo: TO }));
       expect(all.length).toBe(50);
       expect(seen.length).toBeGreaterThan(0);

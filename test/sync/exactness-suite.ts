@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/index.js';
 import { startTestSim } from '../helpers/sim.js';
-import { diffAgainstTruth, openTestWarehouse, simClient, simClock, simConfig } from './sim-support.js';
+import type { NavanStack } from '../helpers/stack.js';
+import { diffAgainstTruth, openTestWarehouse, simClock, simConfig, simStack } from './sim-support.js';
 
 /**
  * The issue's exactness bar: a full refresh of ~20k bookings of all types and 50k transactions
@@ -13,15 +14,17 @@ export function exactnessSuite(backend: 'sqlite' | 'postgres'): void {
     let sim: Awaited<ReturnType<typeof startTestSim>>;
     let wh: Awaited<ReturnType<typeof openTestWarehouse>>;
     let engine: SyncEngine;
+    let stack: NavanStack;
 
     beforeAll(async () => {
       sim = await startTestSim({ bookings: 20_000, transactions: 50_000, users: 300 });
       wh = await openTestWarehouse(backend);
       const config = simConfig(sim);
-      const client = simClient(sim, config);
-      engine = createSyncEngine({ config, warehouse: wh, clientFor: () => client, clock: simClock(sim) });
+      stack = simStack(config);
+      engine = createSyncEngine({ config, warehouse: wh, clientFor: () => stack.client, clock: simClock(sim) });
     }, 60_000);
     afterAll(async () => {
+      await stack?.close();
       await wh?.drop();
       await sim?.close();
     });

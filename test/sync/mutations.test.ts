@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/index.js';
 import { startTestSim } from '../helpers/sim.js';
-import { diffAgainstTruth, openTestWarehouse, simClient, simClock, simConfig } from './sim-support.js';
+import type { NavanStack } from '../helpers/stack.js';
+import { diffAgainstTruth, openTestWarehouse, simClock, simConfig, simStack } from './sim-support.js';
 
 /** Creates, updates, cancels and deletes at the simulator, then incremental and full runs: equal again, with history. */
 for (const backend of ['sqlite', 'postgres'] as const) {
@@ -9,15 +10,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     let sim: Awaited<ReturnType<typeof startTestSim>>;
     let wh: Awaited<ReturnType<typeof openTestWarehouse>>;
     let engine: SyncEngine;
+    let stack: NavanStack;
 
     beforeAll(async () => {
       sim = await startTestSim({ bookings: 1500, transactions: 3000, users: 30 });
       wh = await openTestWarehouse(backend);
       const config = simConfig(sim);
-      const client = simClient(sim, config);
-      engine = createSyncEngine({ config, warehouse: wh, clientFor: () => client, clock: simClock(sim) });
+      stack = simStack(config);
+      engine = createSyncEngine({ config, warehouse: wh, clientFor: () => stack.client, clock: simClock(sim) });
     });
     afterAll(async () => {
+      await stack?.close();
       await wh?.drop();
       await sim?.close();
     });
@@ -61,8 +64,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const wh2 = await openTestWarehouse(backend);
       try {
         const config = simConfig(sim2, {}, { bookingsUpdatedFilters: true });
-        const client = simClient(sim2, config);
-        const e = createSyncEngine({ config, warehouse: wh2, clientFor: () => client, clock: simClock(sim2) });
+        const stack2 = simStack(config);
+        onTestFinished(() => stack2.close());
+        const e = createSyncEngine({ config, warehouse: wh2, clientFor: () => stack2.client, clock: simClock(sim2) });
         expect((await e.run({ tenant: 'acme', stream: 'bookings', mode: 'full' })).status).toBe('success');
         const old = (await sim2.control.truth('bookings'))[5];
         await sim2.control.post('/__sim/clock', { advanceMs: 3_600_000 });

@@ -2,15 +2,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { EventBus } from '../../src/shared/events.js';
 import { createSyncEngine, type SyncEngine } from '../../src/sync/index.js';
 import { startTestSim } from '../helpers/sim.js';
-import { diffAgainstTruth, openTestWarehouse, simClient, simClock, simConfig } from './sim-support.js';
+import type { NavanStack } from '../helpers/stack.js';
+import { diffAgainstTruth, openTestWarehouse, simClock, simConfig, simStack } from './sim-support.js';
 
 const DAY = 86_400_000;
 
-describe('delete guard and catch-up against the simulator', () => {
+for (const backend of ['sqlite', 'postgres'] as const)
+describe(`delete guard and catch-up against the simulator (${backend})`, () => {
   let sim: Awaited<ReturnType<typeof startTestSim>>;
   let wh: Awaited<ReturnType<typeof openTestWarehouse>>;
   let engine: SyncEngine;
   let bus: EventBus;
+  let stack: NavanStack;
 
   beforeAll(async () => {
     sim = await startTestSim({ bookings: 400, transactions: 600, users: 20 });
@@ -19,13 +22,14 @@ describe('delete guard and catch-up against the simulator', () => {
     await sim?.close();
   });
   beforeEach(async () => {
-    wh = await openTestWarehouse('sqlite');
+    wh = await openTestWarehouse(backend);
     bus = new EventBus();
     const config = simConfig(sim);
-    const client = simClient(sim, config);
-    engine = createSyncEngine({ config, warehouse: wh, clientFor: () => client, clock: simClock(sim), events: bus });
+    stack = simStack(config, bus);
+    engine = createSyncEngine({ config, warehouse: wh, clientFor: () => stack.client, clock: simClock(sim), events: bus });
   });
   afterEach(async () => {
+    await stack?.close();
     await wh?.drop();
   });
 

@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
-import type { Handler } from '../../src/shared/http.js';
+import type { EventBus } from '../../src/shared/events.js';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/index.js';
-import { simplePipeline } from '../helpers/pipeline.js';
 import type { SimControl, Simulator } from '../helpers/sim.js';
-import { wireSource } from './wire-source.js';
+import { navanStack, simStackConfig, type NavanStack } from '../helpers/stack.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Before the simulator's two years of bookings (its clock starts at 2026-01-15). */
 export const START_DATE = '2023-12-01';
 
-export function simConfig(sim: Simulator, sync: Record<string, unknown> = {}, tenant: Record<string, unknown> = {}): Config {
-  return loadConfig({
-    env: {},
-    cwd: '/nonexistent',
-    overrides: {
-      tenants: [{ id: 'acme', baseUrl: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret, startDate: START_DATE, ...tenant }],
-      sync,
-    },
-  });
+/**
+ * Gateway settings for sync tests: no effective rate limit unless a test sets one (the simulator
+ * has none by default), short retry budgets so a chaos run stays quick, and a floor under the
+ * adaptive estimate so a run of injected 429s cannot starve the test (the AIMD behaviour itself
+ * is tested in test/gateway/adaptive.test.ts).
+ */
+export const SYNC_TEST_GATEWAY = { observedLimitRps: 5000, minLimitRps: 500, retryMaxTotalMs: 10_000, requestTimeoutMs: 10_000 };
+
+export function simConfig(sim: Simulator, sync: Record<string, unknown> = {}, tenant: Record<string, unknown> = {}, gateway: Record<string, unknown> = {}): Config {
+  return simStackConfig(sim, { tenant: { startDate: START_DATE, ...tenant }, sync, gateway: { ...SYNC_TEST_GATEWAY, ...gateway } });
 }
 
 /** The engine's "now" is the simulator's, so windows and catch-up follow the simulated clock. */
@@ -29,9 +29,13 @@ export function simClock(sim: Simulator): Clock {
   return { now: () => sim.clock.now(), sleep: systemClock.sleep };
 }
 
-export function simClient(sim: Simulator, config: Config, handler?: Handler) {
-  const tenant = config.tenants[0]!;
-  return wireSource({ baseUrl: sim.url, tenant: tenant.id, handler: handler ?? simplePipeline({ tokenUrl: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret }) });
+/**
+ * The real layers 1–3 over HTTP to the simulator (token service, gateway with limiter, breaker
+ * and retry, typed client): what the engine reads through in production. The gateway keeps real
+ * time; only the engine follows the simulated clock.
+ */
+export function simStack(config: Config, events?: EventBus): NavanStack {
+  return navanStack(config, events ? { events } : {});
 }
 
 export async function openTestWarehouse(backend: 'sqlite' | 'postgres', sqlitePath = 'sqlite::memory:'): Promise<Warehouse & { drop(): Promise<void> }> {

@@ -20,6 +20,8 @@ export const gatewaySection = z
     retryMaxTotalMs: z.number().int().positive().default(60_000),
     staleCacheEntries: z.number().int().min(0).default(1000),
     staleCacheMaxAgeMs: z.number().int().positive().default(24 * 3600_000),
+    /** Where the stale-if-error cache lives: this process (memory), or Redis shared by all processes (needs storage.redisUrl). */
+    staleCacheStore: z.enum(['memory', 'redis']).default('memory'),
     /** Additive increase: the limit estimate rises by this many rps ... */
     aimdIncreaseRps: z.number().positive().default(1),
     /** ... after this long without a 429. */
