@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
+import { createErpExporter, exportAfterEachSync, type ErpExporter } from '../erp/index.js';
 import { createAlertEvaluator, createMetrics, loadLastSuccess, notifiersFromConfig, type AlertEvaluator, type Metrics } from '../monitor/index.js';
 import { createRuntime, type Runtime } from '../runtime/index.js';
 import { buildServer, collectIntegrationHealth } from '../server/index.js';
@@ -78,6 +79,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   let scheduler: Scheduler | undefined;
   let evaluator: AlertEvaluator | undefined;
   const queueParts: QueuePart[] = [];
+  let erp: { exporter: ErpExporter; unhook: () => void } | undefined;
   let closing: Promise<void> | undefined;
 
   async function start(opts: StartOptions = {}): Promise<{ url: string }> {
@@ -91,6 +93,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       : buildOpsServer({ role, warehouse: runtime.warehouse, metrics, logger });
     const url = await listenOn(server, host, port);
     evaluator?.start();
+    if (parts.schedule || parts.queue === 'worker') {
+      // Posts to the ERP after each successful transaction sync; a no-op for tenants without erp.exportAfterSync.
+      const exporter = createErpExporter({ config, warehouse: runtime.warehouse, logger, events: runtime.events, clock: runtime.clock, ...(runtime.redis ? { redis: runtime.redis } : {}) });
+      erp = { exporter, unhook: exportAfterEachSync(runtime.events, exporter, logger) };
+    }
     const queue = options.queue ?? bullmqRoles();
     const ctx = { runtime, signal: syncs.signal };
     if (parts.queue === 'worker') queueParts.push(await queue.startWorker(ctx));
@@ -148,6 +155,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         ...[...runs],
         server?.close(),
       ]);
+      erp?.unhook();
+      await erp?.exporter.close();
       metrics.close();
       await runtime.close();
     })();

@@ -54,7 +54,7 @@ export class MemoryBucket implements Bucket {
   }
 }
 
-type GcraCommand = (tat: string, paused: string, slots: string, ...args: (string | number)[]) => Promise<[number, number, number, number]>;
+type GcraCommand = (tat: string, paused: string, slots: string, degraded: string, ...args: (string | number)[]) => Promise<[number, number, number, number]>;
 
 /** Loads a script from ./lua by name, the way BullMQ keeps its commands; the build copies .lua files to dist. */
 function lua(name: string): string {
@@ -63,16 +63,17 @@ function lua(name: string): string {
 
 /** The shared bucket: every process of every machine books slots in the same Redis keys. */
 export class RedisBucket implements Bucket {
-  readonly #keys: { tat: string; paused: string; slots: string };
+  readonly #keys: { tat: string; paused: string; slots: string; degraded: string };
   constructor(
     private readonly redis: Redis,
     prefix: string,
     private readonly clock: Clock,
     private readonly timeoutMs: number,
+    private readonly processCount = 1,
   ) {
-    this.#keys = { tat: `${prefix}:tat`, paused: `${prefix}:paused`, slots: `${prefix}:sent:` };
+    this.#keys = { tat: `${prefix}:tat`, paused: `${prefix}:paused`, slots: `${prefix}:sent:`, degraded: `${prefix}:degraded` };
     if (!(redis as unknown as Record<string, unknown>).navanGcraReserve) {
-      redis.defineCommand('navanGcraReserve', { numberOfKeys: 3, lua: lua('gcra-reserve') });
+      redis.defineCommand('navanGcraReserve', { numberOfKeys: 4, lua: lua('gcra-reserve') });
     }
   }
 
@@ -89,9 +90,17 @@ export class RedisBucket implements Bucket {
     const { interval, tau } = gcra(rps, burstSeconds);
     const cmd = (this.redis as unknown as { navanGcraReserve: GcraCommand }).navanGcraReserve.bind(this.redis);
     const [granted, waitMs, prev] = await this.#bounded(
-      cmd(this.#keys.tat, this.#keys.paused, this.#keys.slots, this.clock.now(), interval, tau, Math.max(0, Math.floor(maxWaitMs))),
+      cmd(this.#keys.tat, this.#keys.paused, this.#keys.slots, this.#keys.degraded, this.clock.now(), interval, tau, Math.max(0, Math.floor(maxWaitMs)), this.processCount),
     );
     return { granted: granted === 1, waitMs, sentLastSecond: prev };
+  }
+  /**
+   * Called by a process back from its fallback: others may still be on theirs until their next
+   * retry, so for `forMs` everyone sharing the bucket keeps to one process's share.
+   */
+  async markDegraded(forMs: number): Promise<void> {
+    const until = this.clock.now() + forMs;
+    await this.#bounded(this.redis.set(this.#keys.degraded, String(until), 'PX', Math.max(1, Math.ceil(forMs))));
   }
   async pause(untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil(untilMs - this.clock.now()) + 1000);

@@ -8,7 +8,7 @@ import { RateLimitedError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
 import { headerValue, type Middleware, type NavanResponse } from '../shared/http.js';
 import type { Logger } from '../shared/logger.js';
-import { MemoryBucket, RedisBucket, type Bucket } from './bucket.js';
+import { MemoryBucket, RedisBucket } from './bucket.js';
 
 export interface LimiterOptions {
   tenant: string;
@@ -73,7 +73,7 @@ interface Waiter {
 export class Limiter {
   readonly #o: LimiterOptions;
   readonly #memory: MemoryBucket;
-  readonly #redisBucket?: Bucket;
+  readonly #redisBucket?: RedisBucket;
   #mode: LimiterState['mode'];
   #retryRedisAt = 0;
   #limit: number;
@@ -100,7 +100,7 @@ export class Limiter {
     this.#lastChange = options.clock.now();
     this.#memory = new MemoryBucket(options.clock);
     if (options.redis) {
-      this.#redisBucket = new RedisBucket(options.redis, this.#key('bucket'), options.clock, s.redisTimeoutMs);
+      this.#redisBucket = new RedisBucket(options.redis, this.#key('bucket'), options.clock, s.redisTimeoutMs, s.processCount);
     }
     this.#mode = options.redis ? 'redis' : 'memory';
     this.#loaded = this.#loadEstimate().then(() => {
@@ -195,6 +195,8 @@ export class Limiter {
         if (this.#mode === 'fallback') {
           this.#o.logger.info({ tenant: this.#o.tenant }, 'Redis is reachable again; the rate limiter shares its bucket across processes again.');
           this.#mode = 'redis';
+          // Other processes may stay on their fallback share until their own next retry.
+          await this.#redisBucket.markDegraded(2 * s.redisRetryAfterMs).catch(() => undefined);
         }
         return r;
       } catch (err) {

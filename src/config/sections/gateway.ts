@@ -32,8 +32,12 @@ export const gatewaySection = z
     redisKeyPrefix: z.string().min(1).default('navan-bridge:gw'),
     /** A Redis call slower than this counts as Redis unreachable (the limiter falls back). */
     redisTimeoutMs: z.number().int().positive().default(500),
-    /** How long the limiter stays in fallback before trying Redis again. */
-    redisRetryAfterMs: z.number().int().positive().default(30_000),
+    /**
+     * How long the limiter stays in fallback before trying Redis again. Short, because a process
+     * back on Redis shrinks everyone's share for twice this long (others may still be in fallback),
+     * and a refused connection fails at once (no offline queue), so retrying costs nothing.
+     */
+    redisRetryAfterMs: z.number().int().positive().default(2_000),
   })
   .prefault({});
 export type GatewaySection = z.infer<typeof gatewaySection>;

@@ -3,12 +3,21 @@
 -- let through twice the rate across a window edge; GCRA spaces requests evenly with a small burst.
 --
 -- KEYS[1] theoretical arrival time (ms)   KEYS[2] paused-until (ms)   KEYS[3] sends per second slot prefix
+-- KEYS[4] degraded-until (ms): set by a process coming back from its Redis fallback
 -- ARGV[1] now (ms)   ARGV[2] interval (ms per request)   ARGV[3] burst tolerance (ms)   ARGV[4] max wait (ms)
+-- ARGV[5] process count
+-- While degraded, other processes may still be sending their fallback share (budget / process
+-- count) outside this bucket, so the shared bucket also shrinks to one share: the sum stays in budget.
 -- Returns { granted (1|0), wait ms, sends in the previous second slot, sends in this slot }.
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local tau = tonumber(ARGV[3])
 local maxWait = tonumber(ARGV[4])
+local degraded = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+if now < degraded then
+  interval = interval * tonumber(ARGV[5])
+  tau = 0
+end
 
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
