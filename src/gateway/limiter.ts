@@ -174,8 +174,13 @@ export class Limiter {
         }
         this.#sentLastSecond = r.sentLastSecond;
         if (r.waitMs > 0) await clock.sleep(r.waitMs);
-        // A 429 seen while we slept moved the pause past our slot: book again after it.
-        if (this.#pausedUntil > clock.now()) continue;
+        // A 429 seen while we slept moved the pause past our slot (or Redis, restarted, lost the
+        // pause): wait the pause out before booking again. Booking at once would spin, each turn
+        // pushing the shared bucket's next free slot further out for every process of the tenant.
+        if (this.#pausedUntil > clock.now()) {
+          await clock.sleep(this.#pausedUntil - clock.now());
+          continue;
+        }
         this.#queue.shift();
         this.#recordSend(clock.now());
         this.#o.events.emit('ratelimit.queue', { tenant: this.#o.tenant, length: this.#queue.length, waitMs: clock.now() - head.startedAt });

@@ -70,7 +70,7 @@ export function startSyncWorker(options: SyncWorkerOptions): SyncWorker {
   const { config, logger, clock } = runtime;
   const q = config.sync.queue;
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const lockDuration = options.lockDurationMs ?? 30_000;
+  const lockDuration = options.lockDurationMs ?? options.runtime.config.sync.queue.lockDurationMs;
   const connection = queueConnection(runtime, 'worker');
   const queue = new Queue<SyncJob>(QUEUE_NAME, { connection, prefix });
   const shutdown = new AbortController();
@@ -196,7 +196,7 @@ export function startSyncWorker(options: SyncWorkerOptions): SyncWorker {
       connection, prefix,
       concurrency: options.concurrency ?? q.concurrency,
       lockDuration,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? options.runtime.config.sync.queue.stalledIntervalMs,
       maxStalledCount: options.maxStalledCount ?? 3,
       autorun: false,
     },

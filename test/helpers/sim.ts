@@ -14,7 +14,7 @@ export interface SimControl {
   stats(): Promise<SimStats>;
 }
 
-function controlFor(url: string): SimControl {
+export function controlFor(url: string): SimControl {
   const call = async (method: 'GET' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown) => {
     const full = new URL(path.startsWith('/__sim') ? path : `/__sim${path.startsWith('/') ? '' : '/'}${path}`, url);
     const res = await request(full, {

@@ -37,6 +37,10 @@ export const syncSection = z
         backoffMs: z.number().int().min(0).default(30_000),
         /** Span of one window job; a killed job resumes inside it from the last committed page (bookings: the last whole bookingWindowDays window). */
         windowDays: z.number().int().positive().max(3660).default(90),
+        /** How long a worker's hold on a job lasts without renewal; a killed worker's job is free again after it. */
+        lockDurationMs: z.number().int().min(1000).default(30_000),
+        /** How often workers look for jobs whose holder died (BullMQ's stalled-job check). */
+        stalledIntervalMs: z.number().int().min(1000).default(30_000),
       })
       .prefault({}),
   })
