@@ -1,8 +1,14 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// The end-to-end chaos suite (test/chaos/chaos.test.ts) starts a dozen processes and runs for
+// minutes; under the CPU contention of the full suite its bounded waits are not reliable, so it
+// runs on its own: `npm run test:chaos` (which sets NAVAN_BRIDGE_CHAOS=1).
+const chaos = process.env.NAVAN_BRIDGE_CHAOS === '1';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: chaos ? [...configDefaults.exclude] : [...configDefaults.exclude, 'test/chaos/chaos.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
