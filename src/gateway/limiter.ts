@@ -130,7 +130,8 @@ export class Limiter {
    * Waits for a send slot; rejects with RateLimitedError once the wait would pass maxQueueWaitMs.
    * Returns undefined when the slot was free at once (no await needed on the hot path).
    */
-  acquire(startedAt: number, correlationId: string, front = false): Promise<void> | undefined {
+  acquire(startedAt: number, correlationId: string, front = false, signal?: AbortSignal): Promise<void> | undefined {
+    signal?.throwIfAborted();
     // Fast path without Redis and without a queue: take the slot now, skip the pump's awaits.
     if (this.#mode === 'memory' && this.#isLoaded && !this.#pumping && this.#queue.length === 0) {
       const now = this.#o.clock.now();
@@ -141,13 +142,36 @@ export class Limiter {
       }
     }
     return new Promise<void>((resolve, reject) => {
-      const w = { startedAt, correlationId, resolve, reject };
+      // A caller that gives up (shutdown, a cancelled job) leaves the queue at once: a worker
+      // must never wait out a rate-limit pause to stop.
+      const onAbort = () => {
+        if (this.#remove(w)) reject(signal!.reason);
+      };
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      const w: Waiter = {
+        startedAt, correlationId,
+        resolve: () => (done(), resolve()),
+        reject: (err) => (done(), reject(err)),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (front) this.#queue.unshift(w);
       else this.#queue.push(w);
       // The queue-length gauge rises as callers line up, not only when one leaves.
       if (this.#queue.length > 1) this.#o.events.emit('ratelimit.queue', { tenant: this.#o.tenant, length: this.#queue.length });
       void this.#pump();
     });
+  }
+
+  /**
+   * Takes this waiter out of the queue; false when it has left already. The pump removes the
+   * waiter it served, never simply the first: while it slept towards that waiter's slot, a
+   * throttled request may have gone back to the head (and a shift would drop it unanswered).
+   */
+  #remove(w: Waiter): boolean {
+    const i = this.#queue.indexOf(w);
+    if (i < 0) return false;
+    this.#queue.splice(i, 1);
+    return true;
   }
 
   async #pump(): Promise<void> {
@@ -162,8 +186,7 @@ export class Limiter {
         const allowed = this.#o.settings.maxQueueWaitMs - waited;
         const r = await this.#reserve(Math.max(0, allowed));
         if (!r.granted) {
-          this.#queue.shift();
-          head.reject(
+          if (this.#remove(head)) head.reject(
             new RateLimitedError(
               `Navan's rate limit kept this request waiting ${Math.round(waited)} ms with ${Math.round(r.waitMs)} ms more to go; retry later or raise gateway.maxQueueWaitMs.`,
               waited,
@@ -181,7 +204,8 @@ export class Limiter {
           await clock.sleep(this.#pausedUntil - clock.now());
           continue;
         }
-        this.#queue.shift();
+        // The head may have given up while we slept: its slot then goes to nobody.
+        if (!this.#remove(head)) continue;
         this.#recordSend(clock.now());
         this.#o.events.emit('ratelimit.queue', { tenant: this.#o.tenant, length: this.#queue.length, waitMs: clock.now() - head.startedAt });
         head.resolve();
@@ -364,7 +388,7 @@ export class Limiter {
       const startedAt = clock.now();
       let front = false;
       for (;;) {
-        const waiting = this.acquire(startedAt, req.correlationId, front);
+        const waiting = this.acquire(startedAt, req.correlationId, front, req.signal);
         if (waiting) await waiting;
         if (req.meta) req.meta.waitMs = clock.now() - startedAt;
         const res = await next(req);
