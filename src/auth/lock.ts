@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { redisKeys } from './stores.js';
+import { redisKeys, tokenRedis } from './stores.js';
 
 const scripts = new Map<string, string>();
 /** Lua scripts live in ./lua as .lua files (the build copies them beside the compiled code). */
@@ -32,14 +32,14 @@ export class RefreshLock {
   /** Returns the owner token when the lock was taken, or null when another process holds it. */
   async acquire(tenant: string, ttlMs: number): Promise<string | null> {
     const owner = randomBytes(16).toString('hex');
-    const ok = await this.#redis.set(redisKeys(this.prefix, tenant).lock, owner, 'PX', ttlMs, 'NX');
+    const ok = await tokenRedis(this.#redis, this.#redis.set(redisKeys(this.prefix, tenant).lock, owner, 'PX', ttlMs, 'NX'));
     return ok === 'OK' ? owner : null;
   }
   /** True when this owner still held the lock and released it. */
   async release(tenant: string, owner: string): Promise<boolean> {
-    return (await this.#redis.navanBridgeReleaseLock(redisKeys(this.prefix, tenant).lock, owner)) === 1;
+    return (await tokenRedis(this.#redis, this.#redis.navanBridgeReleaseLock(redisKeys(this.prefix, tenant).lock, owner))) === 1;
   }
   async isHeld(tenant: string): Promise<boolean> {
-    return (await this.#redis.exists(redisKeys(this.prefix, tenant).lock)) === 1;
+    return (await tokenRedis(this.#redis, this.#redis.exists(redisKeys(this.prefix, tenant).lock))) === 1;
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config, TenantConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { ConfigError, NavanAuthError, TokenRefreshError } from '../shared/errors.js';
+import { ConfigError, NavanAuthError, TokenRefreshError, TokenStoreUnavailableError } from '../shared/errors.js';
 import { events as processEvents, type EventBus } from '../shared/events.js';
 import type { Handler } from '../shared/http.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
@@ -215,7 +215,16 @@ class CachingTokenService implements TokenService {
 
   /** Reads and opens the cached entry; an entry that does not open is discarded, never returned. */
   async #load(tenantId: string): Promise<Entry | null> {
-    const sealed = await this.#store.get(tenantId);
+    let sealed: Buffer | null;
+    try {
+      sealed = await this.#store.get(tenantId);
+    } catch (err) {
+      // The shared cache is down (Redis restarting): the token this process last opened is still
+      // good until it expires, so calls go on; without one the caller gets the typed error (503).
+      const known = this.#opened.get(tenantId);
+      if (err instanceof TokenStoreUnavailableError && known && this.#clock.now() < known.entry.expiresAt) return known.entry;
+      throw err;
+    }
     if (!sealed) return null;
     // The same sealed bytes open to the same entry: skip AES-GCM and JSON on every API call while
     // the cached token is unchanged. Different bytes (a refresh, another process's write, tampering)
@@ -298,7 +307,10 @@ class CachingTokenService implements TokenService {
       throw err;
     }
     const entry = this.#entryFor(tenantId, grant);
-    await this.#store.set(tenantId, seal(await this.#keys.dataKey(tenantId), tenantId, Buffer.from(JSON.stringify(entry))), entry.expiresAt - this.#clock.now());
+    const sealed = seal(await this.#keys.dataKey(tenantId), tenantId, Buffer.from(JSON.stringify(entry)));
+    await this.#store.set(tenantId, sealed, entry.expiresAt - this.#clock.now());
+    // The next #load of these same bytes skips decryption, and a store outage can fall back to it.
+    this.#opened.set(tenantId, { sealed: Buffer.from(sealed), entry });
     this.#events.emit('token.refresh', { tenant: tenantId, outcome: 'success', reason, expiresAt: entry.expiresAt });
     this.#events.emit('token.expiry', { tenant: tenantId, expiresAt: entry.expiresAt });
     this.#logger.info({ tenant: tenantId, reason, expiresAt: new Date(entry.expiresAt).toISOString(), refreshAt: new Date(entry.refreshAt).toISOString() }, 'Token refreshed.');

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
+import { TokenStoreUnavailableError } from '../shared/errors.js';
 
 /** Holds sealed (encrypted) cache entries per tenant; it never sees a token in clear. */
 export interface TokenStore {
@@ -78,16 +79,33 @@ export function redisKeys(prefix: string, tenant: string): { token: string; lock
 }
 
 /** Shared by every process; Redis expires the entry with the token. */
+/**
+ * Runs one Redis command of the token cache; a Redis failure (down, restarting) becomes a typed,
+ * transient TokenStoreUnavailableError instead of ioredis' own error, so callers can tell it apart
+ * from a bug (the proxy answers 503, not 500).
+ */
+export async function tokenRedis<T>(redis: Redis, command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (err) {
+    const o = redis.options;
+    throw new TokenStoreUnavailableError(
+      `The token cache in Redis (${o.host ?? '127.0.0.1'}:${o.port ?? 6379}) did not answer (${err instanceof Error ? err.message : String(err)}); retry in a few seconds, and check Redis if it persists.`,
+      { cause: err },
+    );
+  }
+}
+
 export class RedisTokenStore implements TokenStore {
   constructor(private readonly redis: Redis, private readonly prefix = 'navan-bridge:') {}
   async get(tenant: string): Promise<Buffer | null> {
-    return this.redis.getBuffer(redisKeys(this.prefix, tenant).token);
+    return tokenRedis(this.redis, this.redis.getBuffer(redisKeys(this.prefix, tenant).token));
   }
   async set(tenant: string, ciphertext: Buffer, ttlMs: number): Promise<void> {
-    await this.redis.set(redisKeys(this.prefix, tenant).token, ciphertext, 'PX', Math.max(1, Math.floor(ttlMs)));
+    await tokenRedis(this.redis, this.redis.set(redisKeys(this.prefix, tenant).token, ciphertext, 'PX', Math.max(1, Math.floor(ttlMs))));
   }
   async delete(tenant: string): Promise<void> {
-    await this.redis.del(redisKeys(this.prefix, tenant).token);
+    await tokenRedis(this.redis, this.redis.del(redisKeys(this.prefix, tenant).token));
   }
   describe() {
     const o = this.redis.options;

@@ -77,6 +77,16 @@ export class CircuitOpenError extends NavanBridgeError {
   }
 }
 
+/**
+ * The shared token cache (Redis) did not answer, e.g. while Redis restarts. Transient: a sync
+ * re-reads the page, the proxy answers 503 with Retry-After.
+ */
+export class TokenStoreUnavailableError extends NavanBridgeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOKEN_STORE_UNAVAILABLE', message, options);
+  }
+}
+
 /** The token endpoint kept failing (5xx, timeouts) after retries. Pages on-call (P1). */
 export class TokenRefreshError extends NavanBridgeError {
   constructor(message: string, options?: { cause?: unknown; correlationId?: string }) {

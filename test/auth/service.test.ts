@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authMiddleware, createTokenService, FileTokenStore, LocalKeyProvider, MemoryTokenStore, RedisTokenStore, type TokenService } from '../../src/auth/index.js';
 import { redisKeys } from '../../src/auth/stores.js';
 import { ManualClock, systemClock } from '../../src/shared/clock.js';
-import { NavanAuthError, TokenRefreshError } from '../../src/shared/errors.js';
+import { NavanAuthError, TokenRefreshError, TokenStoreUnavailableError } from '../../src/shared/errors.js';
 import { EventBus, type BridgeEvents } from '../../src/shared/events.js';
 import { compose, type Handler, type NavanRequest } from '../../src/shared/http.js';
 import { Secret } from '../../src/shared/secret.js';
@@ -136,6 +136,25 @@ describe('stores across restarts', () => {
       expect((await second.getToken('acme')).reveal()).toBe(t1.reveal());
       expect(await issued()).toBe(before + 1);
     }
+  });
+
+  it('while Redis is down a process keeps its last token until it expires; without one it gets a typed, transient error', async () => {
+    const masterKey = new Secret(randomBytes(32).toString('base64'));
+    const cfg = testConfig([tenant('acme')]);
+    // Like the runtime's connection: no offline queue, so a dead Redis fails at once.
+    const flaky = new Redis('redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    await new Promise((r) => flaky.once('ready', r));
+    const store = () => new RedisTokenStore(flaky, prefix + 'down:');
+    const warm = service({ config: cfg, store: store(), keyProvider: new LocalKeyProvider(masterKey), redis: flaky });
+    const t1 = await warm.getToken('acme');
+    flaky.disconnect();
+    const before = await issued();
+    expect((await warm.getToken('acme')).reveal()).toBe(t1.reveal());
+    const cold = service({ config: cfg, store: store(), keyProvider: new LocalKeyProvider(masterKey), redis: flaky });
+    const err = await cold.getToken('acme').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenStoreUnavailableError);
+    expect((err as Error).message).toMatch(/did not answer.*retry in a few seconds/);
+    expect(await issued()).toBe(before);
   });
 
   it('the default store is the file store with a generated master key, and it survives a restart', async () => {

@@ -131,3 +131,38 @@ describe('Navan proxy through the real gateway', () => {
     expect(all).not.toContain(key);
   });
 });
+
+describe('Navan proxy while the Redis token cache is down', () => {
+  it('answers 503 with Retry-After and a sentence, not 500', async () => {
+    const { Redis } = await import('ioredis');
+    const sim = await startTestSim({ bookings: 5, users: 5 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'nb-proxy-redis-'));
+    // Like the runtime's own connection (no offline queue), then gone: Redis is restarting.
+    const redis = new Redis('redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const config = loadConfig({
+      env: {},
+      cwd: '/nonexistent',
+      overrides: {
+        tenants: [{ id: 'acme', baseUrl: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret, startDate: '2025-01-01' }],
+        storage: { databaseUrl: 'sqlite::memory:', dataDir, redisUrl: 'redis://127.0.0.1:6379' },
+        auth: { tokenStore: 'redis' },
+      },
+    });
+    const runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }), redis });
+    const app = await buildServer({ config, warehouse: runtime.warehouse, gatewayFor: runtime.gatewayFor, logger: createLogger({ level: 'silent' }), dashboard: false });
+    try {
+      const key = (await (await createKeyStore(runtime.warehouse)).create('acme')).key;
+      redis.disconnect();
+      const res = await app.inject({ url: '/navan/v1/users?page=0&size=5', headers: auth(key) });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.json().error).toBe('TOKEN_STORE_UNAVAILABLE');
+      expect(res.json().message).toMatch(/token cache in Redis .* did not answer/);
+    } finally {
+      await app.close();
+      await runtime.close();
+      await sim.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CircuitOpenError, NavanBridgeError, RateLimitedError } from '../../shared/errors.js';
+import { CircuitOpenError, NavanBridgeError, RateLimitedError, TokenStoreUnavailableError } from '../../shared/errors.js';
 
 /** A request parameter the API cannot use; answered 400 with the parameter's name. */
 export class BadParameterError extends NavanBridgeError {
@@ -53,6 +53,7 @@ export function handleError(err: FastifyError & { validation?: AjvError[] }, req
     return reply.code(503).header('retry-after', String(Math.max(1, Math.ceil(err.retryInMs / 1000)))).send({ error: err.code, message: err.message });
   }
   if (err instanceof RateLimitedError) return reply.code(503).header('retry-after', '5').send({ error: err.code, message: err.message });
+  if (err instanceof TokenStoreUnavailableError) return reply.code(503).header('retry-after', '2').send({ error: err.code, message: err.message });
   if (err instanceof NavanBridgeError) {
     req.log.warn({ code: err.code, err: err.message }, 'request failed');
     return reply.code(502).send({ error: err.code, message: err.message, requestId: req.id });
