@@ -72,8 +72,14 @@ export class SimHarness {
         this.stats.end(state.endpoint, state.outcome ?? String(reply.raw.statusCode), state.admitted);
       };
       // A hijacked (reset, timeout) request never finishes its response: its socket closing ends it.
-      reply.raw.once('close', end);
-      request.raw.socket.once('close', end);
+      // The socket outlives the request (keep-alive), so its listener goes when the response does,
+      // or every request would leave one behind on the connection.
+      const socket = request.raw.socket;
+      socket.once('close', end);
+      reply.raw.once('close', () => {
+        socket.removeListener('close', end);
+        end();
+      });
       const fault = this.faults.decide(path);
       if (fault && (fault.phase ?? 'before') === 'before') {
         this.stats.count('injectedFaults');
