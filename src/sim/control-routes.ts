@@ -111,6 +111,8 @@ export function registerControlRoutes(app: FastifyInstance, state: SimState): vo
     return { rps: state.rateLimit.rps, headers: state.rateLimit.headers };
   });
 
+  app.get('/__sim/ratelimit/refusals', async () => ({ refusals: state.rateLimit.refusals() }));
+
   app.get('/__sim/truth/:stream', async (request, reply) => {
     const { stream } = request.params as { stream: string };
     let records: Iterable<unknown>;

@@ -148,6 +148,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock: state.clock,
     stats: () => state.stats.snapshot(),
     close: async () => {
+      state.rateLimit.configure(null);
       await app.close();
     },
   };

@@ -199,7 +199,11 @@ describe.skipIf(missing !== undefined)(`end-to-end chaos, ${scale.name} scale${m
     const notes: string[] = [];
     const overLimit = verdicts.filter((v) => v.overLimit > 0).map((v) => `${v.tenant} ${v.overLimit}`);
     if (overLimit.length) {
-      notes.push(`requests above the simulator's limit (${overLimit.join(', ')}). Two causes seen so far: after the Redis restart, processes still in fallback (gateway.redisRetryAfterMs) add budget/processCount each on top of the shared bucket the others use again; and, without any restart, the budget (80% of the limit) with its burst (gateway.burstSeconds) lets the limit's worth of requests plus one leave within about 1.05 s (at 5 rps), so ~50 ms of arrival jitter puts one too many inside the simulator's one-second window. The role logs (CHAOS_KEEP=1) show each 429 with its time.`);
+      notes.push(`requests above the simulator's limit (${overLimit.join(', ')}). Suspected causes: processes entering the Redis fallback each send at once on top of the shared bucket's last second; a process whose event loop wakes late for its slot; a stalled simulator counting queued requests together (loopLagMs below). The role logs (CHAOS_KEEP=1) show each request with its time.`);
+      for (const t of TENANTS) {
+        const { refusals } = (await sim(t).control.get('/__sim/ratelimit/refusals')) as { refusals: { at: string; windowMsAgo: number[]; loopLagMs: number }[] };
+        for (const r of refusals) notes.push(`${t}: refused at ${r.at}; the window held requests counted ${r.windowMsAgo.join(', ')} ms before; simulator loop lag up to ${r.loopLagMs} ms`);
+      }
     }
     // The role processes' logs; a simulator prints its own credential on purpose.
     const roleNames = new Set(stack.processes.map((p) => p.name));

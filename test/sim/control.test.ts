@@ -103,6 +103,13 @@ describe('rate limit', () => {
     expect(last!.headers['retry-after']).toBe('1');
     expect(last!.headers['x-ratelimit-limit']).toBe('3');
     expect(last!.headers['x-ratelimit-remaining']).toBe('0');
+    // Each refusal is kept with what the window held, for finding out why a client went over.
+    const { refusals } = await sim.control.get('/__sim/ratelimit/refusals');
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0].clientId).toBe(sim.clientId);
+    expect(refusals[0].windowMsAgo).toHaveLength(3);
+    expect(refusals[0].windowMsAgo.every((ms: number) => ms >= 0 && ms < 1000)).toBe(true);
+    expect(refusals[0].loopLagMs).toBeGreaterThanOrEqual(0);
     // Another credential has its own window.
     const other = await sim.control.post('/credentials', {});
     expect((await api(sim.url, '/v1/users', await fetchToken(sim, other))).status).toBe(200);
