@@ -103,12 +103,38 @@ export class Limiter {
       this.#redisBucket = new RedisBucket(options.redis, this.#key('bucket'), options.clock, s.redisTimeoutMs, s.processCount);
     }
     this.#mode = options.redis ? 'redis' : 'memory';
+    if (options.redis) this.#watchReconnects(options.redis);
     this.#loaded = this.#loadEstimate().then(() => {
       this.#isLoaded = true;
       // The monitor's budget gauge (and the utilisation alert built on it) needs a value before
       // the first change of the estimate, which may never come.
       this.#emitEstimate();
     });
+  }
+
+  #unwatch?: () => void;
+
+  /**
+   * When Redis comes back after an outage, some processes may still be on their fallback share
+   * (they retry Redis only every redisRetryAfterMs), while processes that never noticed the outage
+   * would go on at the whole budget in the shared bucket: together, over the limit (the chaos suite
+   * caught one request too many this way). So every process whose connection comes back marks the
+   * bucket degraded (one share for everyone) for long enough that every fallback has ended.
+   */
+  #watchReconnects(redis: Redis): void {
+    let lost = false;
+    const onClose = () => (lost = true);
+    const onReady = () => {
+      if (!lost || this.#closed) return;
+      lost = false;
+      void this.#redisBucket?.markDegraded(3 * this.#o.settings.redisRetryAfterMs).catch(() => undefined);
+    };
+    redis.on('close', onClose);
+    redis.on('ready', onReady);
+    this.#unwatch = () => {
+      redis.off('close', onClose);
+      redis.off('ready', onReady);
+    };
   }
 
   #key(what: string): string {
@@ -402,6 +428,7 @@ export class Limiter {
 
   close(): void {
     this.#closed = true;
+    this.#unwatch?.();
     for (const w of this.#queue.splice(0)) w.reject(new RateLimitedError('The gateway is shutting down; retry the request once it is running again.', 0, { correlationId: w.correlationId }));
   }
 }

@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { Redis } from 'ioredis';
 import { Limiter } from '../../src/gateway/limiter.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { EventBus } from '../../src/shared/events.js';
@@ -87,5 +89,33 @@ describe('limiter queue', () => {
     expect(await outcome(last)).toEqual(ok);
     expect(sent).toEqual(['first', 'last']);
     limiter.close();
+  });
+
+  it('marks the shared bucket degraded when its Redis connection comes back, not when it first connects', async () => {
+    const redis = new Redis('redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    try {
+      await once(redis, 'ready');
+      const settings = gatewayConfig({ redisRetryAfterMs: 2000 }).gateway;
+      const limiter = new Limiter({ tenant: 'acme', settings, clock: new ManualClock(Date.now()), logger: pino({ level: 'silent' }), events: new EventBus(), redis });
+      const key = `${settings.redisKeyPrefix}:acme:bucket:degraded`;
+      await tick();
+      expect(await redis.exists(key)).toBe(0);
+      // Redis restarting looks like this to a client: the connection closes, then is ready again.
+      redis.disconnect(true);
+      await once(redis, 'ready');
+      for (let i = 0; i < 50 && !(await redis.exists(key)); i++) await new Promise((r) => setTimeout(r, 10));
+      // Three retry periods: every process still on its fallback share has come back by then.
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(5000);
+      expect(ttl).toBeLessThanOrEqual(6000);
+      limiter.close();
+      await redis.del(key);
+      redis.disconnect(true);
+      await once(redis, 'ready');
+      await tick();
+      expect(await redis.exists(key)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
