@@ -262,6 +262,10 @@ export class Limiter {
           );
           this.#mode = 'fallback';
           this.#emitEstimate();
+          // Redis may be only slow (an overloaded machine), not down: the others then go on in the
+          // shared bucket. Ask them to keep to one share while we are on ours; when Redis is slow
+          // this lands late, when it is down it fails at once and the reconnect marks it instead.
+          this.#redisBucket.markDegraded(3 * s.redisRetryAfterMs).catch(() => undefined);
         }
         this.#retryRedisAt = now + s.redisRetryAfterMs;
       }
