@@ -58,6 +58,28 @@ class SendCounter {
   }
 }
 
+/**
+ * One pair of listeners per Redis connection, whatever the number of tenants (a limiter each)
+ * sharing it: calls every registered function when the connection is ready again after a loss.
+ */
+const reconnectWatchers = new WeakMap<Redis, Set<() => void>>();
+function onReconnect(redis: Redis, fn: () => void): () => void {
+  let watchers = reconnectWatchers.get(redis);
+  if (!watchers) {
+    const set = (watchers = new Set());
+    reconnectWatchers.set(redis, set);
+    let lost = false;
+    redis.on('close', () => (lost = true));
+    redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      for (const f of set) f();
+    });
+  }
+  watchers.add(fn);
+  return () => void watchers.delete(fn);
+}
+
 interface Waiter {
   startedAt: number;
   correlationId: string;
@@ -122,19 +144,9 @@ export class Limiter {
    * bucket degraded (one share for everyone) for long enough that every fallback has ended.
    */
   #watchReconnects(redis: Redis): void {
-    let lost = false;
-    const onClose = () => (lost = true);
-    const onReady = () => {
-      if (!lost || this.#closed) return;
-      lost = false;
-      void this.#redisBucket?.markDegraded(3 * this.#o.settings.redisRetryAfterMs).catch(() => undefined);
-    };
-    redis.on('close', onClose);
-    redis.on('ready', onReady);
-    this.#unwatch = () => {
-      redis.off('close', onClose);
-      redis.off('ready', onReady);
-    };
+    this.#unwatch = onReconnect(redis, () => {
+      if (!this.#closed) void this.#redisBucket?.markDegraded(3 * this.#o.settings.redisRetryAfterMs).catch(() => undefined);
+    });
   }
 
   #key(what: string): string {
