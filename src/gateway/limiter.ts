@@ -274,6 +274,10 @@ export class Limiter {
           );
           this.#mode = 'fallback';
           this.#emitEstimate();
+          // The shared bucket's last second still counts, and slots it granted (one per process)
+          // may still be on their way: our share starts one to two of its intervals from now, at a
+          // random point, so the processes falling back together do not all send at once.
+          void this.#memory.pause(now + (1000 / this.budgetRps()) * (1 + Math.random()));
           // Redis may be only slow (an overloaded machine), not down: the others then go on in the
           // shared bucket. Ask them to keep to one share while we are on ours; when Redis is slow
           // this lands late, when it is down it fails at once and the reconnect marks it instead.

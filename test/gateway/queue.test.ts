@@ -146,7 +146,19 @@ describe('429 queue', () => {
     dead.on('error', () => undefined);
     const log = captureLogger();
     const g = make({ observedLimitRps: 1000, processCount: 4 }, {}, { redis: dead, logger: log.logger });
-    for (let i = 0; i < 3; i++) expect((await g.handler(usersRequest(sim.url))).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      // A process entering its fallback waits one to two of its share's intervals (5 ms here)
+      // before its first send, so processes falling back together do not all send at once.
+      const res = g.handler(usersRequest(sim.url));
+      if (i === 0) {
+        await settle();
+        expect(sent).toEqual([]);
+      }
+      let settled = false;
+      void res.finally(() => (settled = true));
+      for (let t = 0; t < 100 && !settled; t++) await clock.advance(5);
+      expect((await res).status).toBe(200);
+    }
     expect(g.limiter().mode).toBe('fallback');
     expect(g.limiter().budgetRps).toBeCloseTo(200);
     expect(log.lines().filter((l) => String(l.msg).includes('Redis is unreachable'))).toHaveLength(1);
