@@ -78,7 +78,12 @@ export function redisKeys(prefix: string, tenant: string): { token: string; lock
   return { token: `${base}token`, lock: `${base}refresh-lock` };
 }
 
-/** Shared by every process; Redis expires the entry with the token. */
+/** host:port of a Redis connection, for messages and descriptions. */
+function redisAddress(redis: Redis): string {
+  const o = redis.options;
+  return `${o.host ?? '127.0.0.1'}:${o.port ?? 6379}`;
+}
+
 /**
  * Runs one Redis command of the token cache; a Redis failure (down, restarting) becomes a typed,
  * transient TokenStoreUnavailableError instead of ioredis' own error, so callers can tell it apart
@@ -88,14 +93,14 @@ export async function tokenRedis<T>(redis: Redis, command: Promise<T>): Promise<
   try {
     return await command;
   } catch (err) {
-    const o = redis.options;
     throw new TokenStoreUnavailableError(
-      `The token cache in Redis (${o.host ?? '127.0.0.1'}:${o.port ?? 6379}) did not answer (${err instanceof Error ? err.message : String(err)}); retry in a few seconds, and check Redis if it persists.`,
+      `The token cache in Redis (${redisAddress(redis)}) did not answer (${err instanceof Error ? err.message : String(err)}); retry in a few seconds, and check Redis if it persists.`,
       { cause: err },
     );
   }
 }
 
+/** Shared by every process; Redis expires the entry with the token. */
 export class RedisTokenStore implements TokenStore {
   constructor(private readonly redis: Redis, private readonly prefix = 'navan-bridge:') {}
   async get(tenant: string): Promise<Buffer | null> {
@@ -108,7 +113,6 @@ export class RedisTokenStore implements TokenStore {
     await tokenRedis(this.redis, this.redis.del(redisKeys(this.prefix, tenant).token));
   }
   describe() {
-    const o = this.redis.options;
-    return { kind: 'redis' as const, location: `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0} ${this.prefix}tenant:*` };
+    return { kind: 'redis' as const, location: `redis://${redisAddress(this.redis)}/${this.redis.options.db ?? 0} ${this.prefix}tenant:*` };
   }
 }

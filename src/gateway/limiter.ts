@@ -145,8 +145,13 @@ export class Limiter {
    */
   #watchReconnects(redis: Redis): void {
     this.#unwatch = onReconnect(redis, () => {
-      if (!this.#closed) void this.#redisBucket?.markDegraded(3 * this.#o.settings.redisRetryAfterMs).catch(() => undefined);
+      if (!this.#closed) this.#degradeShared();
     });
+  }
+
+  /** One share for everyone in the shared bucket, for three Redis retry periods: every fallback has ended by then. */
+  #degradeShared(): void {
+    void this.#redisBucket?.markDegraded(3 * this.#o.settings.redisRetryAfterMs).catch(() => undefined);
   }
 
   #key(what: string): string {
@@ -281,7 +286,7 @@ export class Limiter {
           // Redis may be only slow (an overloaded machine), not down: the others then go on in the
           // shared bucket. Ask them to keep to one share while we are on ours; when Redis is slow
           // this lands late, when it is down it fails at once and the reconnect marks it instead.
-          this.#redisBucket.markDegraded(3 * s.redisRetryAfterMs).catch(() => undefined);
+          this.#degradeShared();
         }
         this.#retryRedisAt = now + s.redisRetryAfterMs;
       }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyStore } from '../../src/server/index.js';
+import type { LimitRefusal } from '../../src/sim/ratelimit.js';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/index.js';
 import { summaryTable, verifyTenant, type TenantVerdict } from './checks.js';
 import { PROMETHEUS_BIN, startPrometheus, type ChaosPrometheus } from './harness/prometheus.js';
@@ -201,7 +202,7 @@ describe.skipIf(missing !== undefined)(`end-to-end chaos, ${scale.name} scale${m
     if (overLimit.length) {
       notes.push(`requests above the simulator's limit (${overLimit.join(', ')}). Suspected causes: processes entering the Redis fallback each send at once on top of the shared bucket's last second; a process whose event loop wakes late for its slot; a stalled simulator counting queued requests together (loopLagMs below). The role logs (CHAOS_KEEP=1) show each request with its time.`);
       for (const t of TENANTS) {
-        const { refusals } = (await sim(t).control.get('/__sim/ratelimit/refusals')) as { refusals: { at: string; windowMsAgo: number[]; loopLagMs: number }[] };
+        const { refusals } = (await sim(t).control.get('/__sim/ratelimit/refusals')) as { refusals: LimitRefusal[] };
         for (const r of refusals) notes.push(`${t}: refused at ${r.at}; the window held requests counted ${r.windowMsAgo.join(', ')} ms before; simulator loop lag up to ${r.loopLagMs} ms`);
       }
     }
