@@ -1,8 +1,8 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // The end-to-end chaos suite (test/chaos/chaos.test.ts) starts a dozen processes and runs for
-// minutes, so it is its own command: `npm run test:chaos` (which sets NAVAN_BRIDGE_CHAOS=1).
-// It is not in CI yet: see the README's "Chaos suite".
+// minutes, so it is its own command: `npm run test:chaos` (which sets NAVAN_BRIDGE_CHAOS=1);
+// .ci/run runs it after `npm test`.
 const chaos = process.env.NAVAN_BRIDGE_CHAOS === '1';
 
 export default defineConfig({

@@ -31,6 +31,8 @@ const missing = await missingForChaos([
   ['redis-server', existsSync('/usr/bin/redis-server') || existsSync('/usr/local/bin/redis-server')],
   [`Prometheus (${PROMETHEUS_BIN}, Debian package prometheus)`, existsSync(PROMETHEUS_BIN)],
 ]);
+// CI sets CHAOS_REQUIRE=1: there a missing prerequisite fails the run instead of skipping it.
+if (missing && process.env.CHAOS_REQUIRE === '1') throw new Error(`chaos suite cannot run: ${missing}; install it (.ci/run does) or unset CHAOS_REQUIRE.`);
 if (missing) console.warn(`chaos suite skipped: ${missing}`);
 
 /** The 429s the storm step injects into beta's simulator (a count rule: exactly this many). */
