@@ -14,17 +14,32 @@ import { gatewayConfig, usersRequest } from './setup.js';
  * (shutdown) while they wait. A scripted `next` makes the order exact; the HTTP behaviour of the
  * queue is in queue.test.ts.
  */
-function limiterAt1Rps(clock: ManualClock): Limiter {
-  const settings = gatewayConfig({ observedLimitRps: 1, budgetFraction: 1, burstSeconds: 1, aimdIncreaseEveryMs: 3_600_000 }).gateway;
-  return new Limiter({ tenant: 'acme', settings, clock, logger: pino({ level: 'silent' }), events: new EventBus() });
-}
-
 const ok: NavanResponse = { status: 200, headers: {}, body: Buffer.from('{}') };
 const throttled: NavanResponse = { status: 429, headers: { 'retry-after': '0' }, body: Buffer.from('') };
 const tick = () => new Promise((r) => setImmediate(r));
 /** What the promise came to by now, without waiting for one that never settles (the bug this guards against). */
 const outcome = (p: Promise<unknown>) =>
   Promise.race([p.then((v) => v, (e: Error) => `rejected: ${e.message}`), tick().then(() => 'still waiting')]);
+
+/**
+ * A limiter at 1 rps on a manual clock and a scripted Navan: `call(id)` sends a request through the
+ * limiter's middleware whose answer is `answer()` (200 by default), and `sent` lists the ids in the
+ * order they reached Navan.
+ */
+async function queueAt1Rps() {
+  const clock = new ManualClock();
+  const settings = gatewayConfig({ observedLimitRps: 1, budgetFraction: 1, burstSeconds: 1, aimdIncreaseEveryMs: 3_600_000 }).gateway;
+  const limiter = new Limiter({ tenant: 'acme', settings, clock, logger: pino({ level: 'silent' }), events: new EventBus() });
+  const mw = limiter.middleware();
+  await tick();
+  const sent: string[] = [];
+  const call = (id: string, answer: () => Promise<NavanResponse> = async () => ok, signal?: AbortSignal) =>
+    mw(usersRequest('http://127.0.0.1:1', { correlationId: id, ...(signal ? { signal } : {}) }), async () => {
+      sent.push(id);
+      return answer();
+    });
+  return { clock, limiter, sent, call };
+}
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -34,23 +49,13 @@ function deferred<T>() {
 
 describe('limiter queue', () => {
   it('serves a throttled request that goes back to the head while the pump waits for the next slot', async () => {
-    const clock = new ManualClock();
-    const limiter = limiterAt1Rps(clock);
-    const mw = limiter.middleware();
-    await tick();
-    const sent: string[] = [];
+    const { clock, limiter, sent, call } = await queueAt1Rps();
     const firstAnswer = deferred<NavanResponse>();
     let aCalls = 0;
     // A goes at once and is throttled; B queues behind it for the next slot, one second out.
-    const a = mw(usersRequest('http://127.0.0.1:1', { correlationId: 'a' }), async () => {
-      sent.push('a');
-      return ++aCalls === 1 ? firstAnswer.promise : ok;
-    });
+    const a = call('a', async () => (++aCalls === 1 ? firstAnswer.promise : ok));
     await tick();
-    const b = mw(usersRequest('http://127.0.0.1:1', { correlationId: 'b' }), async () => {
-      sent.push('b');
-      return ok;
-    });
+    const b = call('b');
     await tick();
     expect(limiter.state().queueLength).toBe(1);
     // While the pump sleeps towards B's slot, A's 429 puts A back at the head of the queue.
@@ -66,19 +71,11 @@ describe('limiter queue', () => {
   });
 
   it('lets a caller that gives up leave the queue at once, and the others keep their turns', async () => {
-    const clock = new ManualClock();
-    const limiter = limiterAt1Rps(clock);
-    const mw = limiter.middleware();
-    await tick();
-    const sent: string[] = [];
-    const send = (id: string) => async () => {
-      sent.push(id);
-      return ok;
-    };
-    const first = mw(usersRequest('http://127.0.0.1:1', { correlationId: 'first' }), send('first'));
+    const { clock, limiter, sent, call } = await queueAt1Rps();
+    const first = call('first');
     const leaving = new AbortController();
-    const gone = mw(usersRequest('http://127.0.0.1:1', { correlationId: 'gone', signal: leaving.signal }), send('gone'));
-    const last = mw(usersRequest('http://127.0.0.1:1', { correlationId: 'last' }), send('last'));
+    const gone = call('gone', undefined, leaving.signal);
+    const last = call('last');
     await tick();
     expect(await first).toEqual(ok);
     expect(limiter.state().queueLength).toBe(2);
