@@ -18,12 +18,18 @@ export function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
+/** Runs `fn` `repetitions` times, one after another, and returns every result. */
+export async function runs<T>(repetitions: number, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < repetitions; i++) out.push(await fn());
+  return out;
+}
+
 /** Runs `fn` `repetitions` times and returns every figure's median across the repetitions. */
 export async function repeat(repetitions: number, fn: () => Promise<Record<string, number>>): Promise<Record<string, number>> {
-  const runs: Record<string, number>[] = [];
-  for (let i = 0; i < repetitions; i++) runs.push(await fn());
+  const results = await runs(repetitions, fn);
   const out: Record<string, number> = {};
-  for (const key of Object.keys(runs[0] ?? {})) out[key] = median(runs.map((r) => r[key]!));
+  for (const key of Object.keys(results[0] ?? {})) out[key] = median(results.map((r) => r[key]!));
   return out;
 }
 

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { request } from 'undici';
-import { median, report } from './lib.js';
+import { median, report, runs } from './lib.js';
 
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -249,15 +249,11 @@ export async function run(): Promise<void> {
       figures.budget_read_only_rps = Math.round(ceiling.rps);
       figures.budget_read_only_429s = await throttled();
       for (const w of WORKERS) {
-        const rates: number[] = [];
-        let throttledTotal = 0;
-        for (let i = 0; i < REPS; i++) {
-          rates.push(await queueRate(url, creds, budget, w));
-          throttledTotal += await throttled();
-        }
+        const results = await runs(REPS, async () => ({ rps: await queueRate(url, creds, budget, w), throttled: await throttled() }));
+        const rates = results.map((r) => r.rps);
         figures[`budget_${w}w_rps`] = Math.round(median(rates));
         figures[`budget_${w}w_min_rps`] = Math.round(Math.min(...rates));
-        figures[`budget_${w}w_429s_total`] = throttledTotal;
+        figures[`budget_${w}w_429s_total`] = results.reduce((n, r) => n + r.throttled, 0);
       }
     }
     if (ONLY !== 'budget') {
@@ -265,11 +261,7 @@ export async function run(): Promise<void> {
       await control('/ratelimit', { rps: null });
       figures.cpu_page_size = 100;
       figures.cpu_read_only_rps = Math.round((await readRate(url, creds, cpu)).rps);
-      for (const w of WORKERS) {
-        const rates: number[] = [];
-        for (let i = 0; i < REPS; i++) rates.push(await queueRate(url, creds, cpu, w));
-        figures[`cpu_${w}w_rps`] = Math.round(median(rates));
-      }
+      for (const w of WORKERS) figures[`cpu_${w}w_rps`] = Math.round(median(await runs(REPS, () => queueRate(url, creds, cpu, w))));
     }
 
     const worst = Math.min(...WORKERS.map((w) => figures[`budget_${w}w_rps`] ?? Infinity));
