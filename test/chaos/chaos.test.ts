@@ -202,7 +202,7 @@ describe.skipIf(missing !== undefined)(`end-to-end chaos, ${scale.name} scale${m
     const notes: string[] = [];
     const overLimit = verdicts.filter((v) => v.overLimit > 0).map((v) => `${v.tenant} ${v.overLimit}`);
     if (overLimit.length) {
-      notes.push(`requests above the simulator's limit (${overLimit.join(', ')}). Suspected causes: processes entering the Redis fallback each send at once on top of the shared bucket's last second; a process whose event loop wakes late for its slot; a stalled simulator counting queued requests together (loopLagMs below). The role logs (CHAOS_KEEP=1) show each request with its time.`);
+      notes.push(`requests above the simulator's limit (${overLimit.join(', ')}). Paths found and fixed before (README, "Chaos suite"): a fallback share beside a full-budget shared bucket, and a fallback sending at once; still possible: a process whose event loop wakes late for its slot, or a stalled simulator counting queued requests together (loopLagMs below). The role logs (CHAOS_KEEP=1) show each request with its time.`);
       for (const t of TENANTS) {
         const { refusals } = (await sim(t).control.get('/__sim/ratelimit/refusals')) as { refusals: LimitRefusal[] };
         for (const r of refusals) notes.push(`${t}: refused at ${r.at}; the window held requests counted ${r.windowMsAgo.join(', ')} ms before; simulator loop lag up to ${r.loopLagMs} ms`);
