@@ -22,6 +22,22 @@ export interface LoggerOptions {
   name?: string;
 }
 
+let second = -1;
+let secondPrefix = '';
+/**
+ * pino's isoTime builds a Date and formats it for every line; the gateway writes a line per Navan
+ * call, where that showed in bench/gateway-overhead.ts. Same output: the ISO text of the current
+ * second is kept, and only the milliseconds are appended per line.
+ */
+export function isoTimestamp(now = Date.now()): string {
+  const ms = now % 1000;
+  if (now - ms !== second) {
+    second = now - ms;
+    secondPrefix = `,"time":"${new Date(second).toISOString().slice(0, 20)}`;
+  }
+  return `${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
@@ -29,7 +45,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => isoTimestamp(),
     },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
   );
