@@ -1,14 +1,10 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
 import { CircuitOpenError, NavanNetworkError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
-import type { Middleware, NavanResponse } from '../shared/http.js';
+import { baseOf, type Middleware, type NavanResponse } from '../shared/http.js';
 
-const hosts = new Map<string, string>();
-/** Parsing a URL per request shows in the overhead benchmark; base URLs are few. */
 export function hostOf(baseUrl: string): string {
-  let host = hosts.get(baseUrl);
-  if (host === undefined) hosts.set(baseUrl, (host = new URL(baseUrl).host));
-  return host;
+  return baseOf(baseUrl).host;
 }
 
 export type BreakerState = { state: 'closed' | 'open' | 'half-open'; retryInMs?: number };

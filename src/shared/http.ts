@@ -43,12 +43,43 @@ export function compose(middlewares: Middleware[], transport: Handler): Handler 
   return middlewares.reduceRight<Handler>((next, mw) => (req) => mw(req, next), transport);
 }
 
-export function buildUrl(req: Pick<NavanRequest, 'baseUrl' | 'path' | 'query'>): string {
-  const url = new URL(req.path, req.baseUrl);
-  for (const [k, v] of Object.entries(req.query ?? {})) {
-    if (v !== undefined) url.searchParams.set(k, String(v));
+const bases = new Map<string, { readonly origin: string; readonly host: string }>();
+/** A base URL's origin and host, parsed once per base: there are a few, and calls are many. */
+export function baseOf(baseUrl: string): { readonly origin: string; readonly host: string } {
+  let base = bases.get(baseUrl);
+  if (!base) {
+    const { origin, host } = new URL(baseUrl);
+    bases.set(baseUrl, (base = { origin, host }));
   }
-  return url.toString();
+  return base;
+}
+
+/** Absolute paths of plain characters, no dot segments: the URL parser would leave them as they are. */
+const PLAIN_PATH = /^\/(?!.*\/\.\.?(?:\/|$))[\w\-.~!$&'()*+,;=:@%/]*$/;
+
+/** The request target on the wire: path and query, e.g. "/v1/users?page=0&size=100". */
+export function pathOf(req: Pick<NavanRequest, 'baseUrl' | 'path' | 'query'>): string {
+  if (PLAIN_PATH.test(req.path)) {
+    const params = new URLSearchParams();
+    setQuery(params, req.query);
+    return params.size ? `${req.path}?${params}` : req.path;
+  }
+  // Anything unusual (dot segments, a query already in the path, characters to escape) goes
+  // through the URL parser; test/shared/http.test.ts checks the fast path against it.
+  const url = new URL(req.path, req.baseUrl);
+  setQuery(url.searchParams, req.query);
+  return url.pathname + url.search;
+}
+
+function setQuery(params: URLSearchParams, query: NavanRequest['query']): void {
+  for (const k in query) {
+    const v = query[k];
+    if (v !== undefined) params.set(k, String(v));
+  }
+}
+
+export function buildUrl(req: Pick<NavanRequest, 'baseUrl' | 'path' | 'query'>): string {
+  return baseOf(req.baseUrl).origin + pathOf(req);
 }
 
 export function headerValue(headers: NavanResponse['headers'], name: string): string | undefined {

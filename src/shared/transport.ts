@@ -1,6 +1,5 @@
-import { Agent, request } from 'undici';
-import type { Handler } from './http.js';
-import { buildUrl } from './http.js';
+import { Agent } from 'undici';
+import { baseOf, pathOf, type Handler } from './http.js';
 import { NavanNetworkError } from './errors.js';
 
 export interface TransportOptions {
@@ -23,11 +22,13 @@ export function createTransport(options: TransportOptions = {}): Handler & { clo
   });
   const handler = async (req: Parameters<Handler>[0]) => {
     try {
-      const res = await request(buildUrl(req), {
+      // The agent's own request(): undici's top-level request() parses the whole URL again per call.
+      const res = await agent.request({
+        origin: baseOf(req.baseUrl).origin,
+        path: pathOf(req),
         method: req.method,
         headers: { ...req.headers, 'x-request-id': req.correlationId },
         body: req.body,
-        dispatcher: agent,
         signal: req.signal,
       });
       const body = Buffer.from(await res.body.arrayBuffer());
