@@ -19,13 +19,16 @@ export interface RetryOptions {
 export function retryMiddleware(o: RetryOptions): Middleware {
   return async (req, next) => {
     const started = o.clock.now();
+    // One copy of the request per call; the layers below write this attempt's number, limiter wait
+    // and breaker state into its meta before each line of the request log.
+    const meta = { ...req.meta, attempt: 1 };
+    const sent = { ...req, meta };
     let backoff: IBackoff<unknown> | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const meta = { ...req.meta, attempt };
-      const last = !req.idempotent || attempt >= o.maxAttempts;
+    for (;;) {
+      const last = !req.idempotent || meta.attempt >= o.maxAttempts;
       let failure: unknown;
       try {
-        const res = await next({ ...req, meta });
+        const res = await next(sent);
         if (res.status < 500 || last) return res;
       } catch (err) {
         if (!(err instanceof NavanNetworkError) || last) throw err;
@@ -33,10 +36,11 @@ export function retryMiddleware(o: RetryOptions): Middleware {
       }
       backoff = (backoff ?? new ExponentialBackoff({ generator: decorrelatedJitterGenerator, initialDelay: o.initialDelayMs ?? 200, maxDelay: o.maxDelayMs ?? 10_000 })).next(undefined);
       const delay = backoff.duration;
+      meta.attempt++;
       if (o.clock.now() - started + delay > o.maxTotalMs) {
         // Out of time: one more attempt would overrun the total; give the last outcome.
         if (failure) throw failure;
-        return next({ ...req, meta: { ...meta, attempt: attempt + 1 } });
+        return next(sent);
       }
       await o.clock.sleep(delay, req.signal);
     }
