@@ -1,10 +1,12 @@
 import { NavanAuthError } from '../shared/errors.js';
-import type { Middleware, NavanRequest } from '../shared/http.js';
+import { copyRequest, withHeader, type Middleware, type NavanRequest } from '../shared/http.js';
 import type { Secret } from '../shared/secret.js';
 import type { TokenService } from './service.js';
 
 function withBearer(req: NavanRequest, token: Secret): NavanRequest {
-  return { ...req, headers: { ...req.headers, authorization: `Bearer ${token.reveal()}` } };
+  const sent = copyRequest(req);
+  sent.headers = withHeader(req.headers, 'authorization', `Bearer ${token.reveal()}`);
+  return sent;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ExponentialBackoff, decorrelatedJitterGenerator, type IBackoff } from 'cockatiel';
 import type { Clock } from '../shared/clock.js';
 import { NavanNetworkError } from '../shared/errors.js';
-import type { Middleware } from '../shared/http.js';
+import { copyRequest, type Middleware } from '../shared/http.js';
 
 export interface RetryOptions {
   maxAttempts: number;
@@ -21,8 +21,9 @@ export function retryMiddleware(o: RetryOptions): Middleware {
     const started = o.clock.now();
     // One copy of the request per call; the layers below write this attempt's number, limiter wait
     // and breaker state into its meta before each line of the request log.
-    const meta = { ...req.meta, attempt: 1 };
-    const sent = { ...req, meta };
+    const meta = req.meta ? { ...req.meta, attempt: 1 } : { attempt: 1 };
+    const sent = copyRequest(req);
+    sent.meta = meta;
     let backoff: IBackoff<unknown> | undefined;
     for (;;) {
       const last = !req.idempotent || meta.attempt >= o.maxAttempts;

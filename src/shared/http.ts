@@ -78,6 +78,31 @@ function setQuery(params: URLSearchParams, query: NavanRequest['query']): void {
   }
 }
 
+/*
+ * Copies on the hot path. On Node 20, a spread copy plus a key the source lacks ({ ...req, meta },
+ * { ...headers, authorization }) takes V8's slow path: about 1-2 µs per copy against 0.1 µs for
+ * the two helpers below, which showed in bench/gateway-overhead.ts as every call made three.
+ */
+
+/** A shallow copy of a request with every field present, so setting any of them stays cheap. */
+export function copyRequest(req: NavanRequest): NavanRequest {
+  // The type lists every field of NavanRequest: a new field fails to compile until it is copied here.
+  const copy: { [K in keyof Required<NavanRequest>]: NavanRequest[K] } = {
+    tenant: req.tenant, method: req.method, baseUrl: req.baseUrl, path: req.path, endpoint: req.endpoint,
+    query: req.query, headers: req.headers, body: req.body, correlationId: req.correlationId,
+    idempotent: req.idempotent, allowStale: req.allowStale, signal: req.signal, meta: req.meta,
+  };
+  return copy;
+}
+
+/** A copy of the headers with one header set. */
+export function withHeader(headers: Record<string, string>, name: string, value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) out[k] = headers[k]!;
+  out[name] = value;
+  return out;
+}
+
 export function buildUrl(req: Pick<NavanRequest, 'baseUrl' | 'path' | 'query'>): string {
   return baseOf(req.baseUrl).origin + pathOf(req);
 }

@@ -1,5 +1,5 @@
 import { Agent } from 'undici';
-import { baseOf, pathOf, type Handler } from './http.js';
+import { baseOf, pathOf, withHeader, type Handler } from './http.js';
 import { NavanNetworkError } from './errors.js';
 
 export interface TransportOptions {
@@ -27,7 +27,7 @@ export function createTransport(options: TransportOptions = {}): Handler & { clo
         origin: baseOf(req.baseUrl).origin,
         path: pathOf(req),
         method: req.method,
-        headers: { ...req.headers, 'x-request-id': req.correlationId },
+        headers: withHeader(req.headers, 'x-request-id', req.correlationId),
         body: req.body,
         signal: req.signal,
       });

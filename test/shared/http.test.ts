@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUrl, pathOf, type NavanRequest } from '../../src/shared/http.js';
+import { buildUrl, copyRequest, pathOf, withHeader, type NavanRequest } from '../../src/shared/http.js';
 
 /** What the URL parser makes of a request: the reference the fast path must match exactly. */
 function viaUrlParser(req: Pick<NavanRequest, 'baseUrl' | 'path' | 'query'>): string {
@@ -31,5 +31,29 @@ describe('request target', () => {
 
   it('keeps only the origin of a base URL with a path', () => {
     expect(buildUrl({ baseUrl: 'http://127.0.0.1:8080/api/', path: '/v1/users', query: { page: 1 } })).toBe('http://127.0.0.1:8080/v1/users?page=1');
+  });
+});
+
+describe('request copies', () => {
+  it('copyRequest keeps every field and leaves the original alone when the copy changes', () => {
+    const signal = new AbortController().signal;
+    const req: NavanRequest = {
+      tenant: 'acme', method: 'POST', baseUrl: 'https://api.navan.com', path: '/v1/x', endpoint: '/v1/x', query: { a: 1 },
+      headers: { accept: 'application/json' }, body: '{}', correlationId: 'c1', idempotent: false, allowStale: true, signal, meta: { attempt: 2 },
+    };
+    const copy = copyRequest(req);
+    expect(copy).toEqual(req);
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(req).sort());
+    copy.headers = withHeader(copy.headers, 'authorization', 'Bearer t');
+    copy.meta = { attempt: 3 };
+    expect(req.headers).toEqual({ accept: 'application/json' });
+    expect(req.meta).toEqual({ attempt: 2 });
+  });
+
+  it('withHeader copies the headers with one set, replacing a header of the same name', () => {
+    const headers = { accept: 'application/json', 'x-request-id': 'old' };
+    expect(withHeader(headers, 'x-request-id', 'new')).toEqual({ accept: 'application/json', 'x-request-id': 'new' });
+    expect(withHeader({}, 'authorization', 'Bearer t')).toEqual({ authorization: 'Bearer t' });
+    expect(headers['x-request-id']).toBe('old');
   });
 });
