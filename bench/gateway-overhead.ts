@@ -23,13 +23,12 @@ import { retryMiddleware } from '../src/gateway/retry.js';
 import { startSimulator } from '../src/sim/index.js';
 import { EventBus } from '../src/shared/events.js';
 import { systemClock } from '../src/shared/clock.js';
-import { compose, type Handler, type Middleware } from '../src/shared/http.js';
+import { compose, copyRequest, withHeader, type Handler, type Middleware } from '../src/shared/http.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 import { createTransport } from '../src/shared/transport.js';
 import { gatewayConfig, simTenant, usersRequest } from '../test/gateway/setup.js';
 import { median, percentile, report } from './lib.js';
 
-const N = 3000;
 const ROUNDS = 15;
 const ROUND_N = 800;
 const SEQ = 400;
@@ -40,7 +39,7 @@ const CONCURRENCY = 16;
  * client share this process's event loop, so on an idle machine the two agree; on a machine shared
  * with other jobs the wall-clock figure swings with their load while the CPU figure does not.
  */
-async function throughput(call: () => Promise<unknown>, n = N): Promise<{ rps: number; cpuRps: number }> {
+async function throughput(call: () => Promise<unknown>, n: number): Promise<{ rps: number; cpuRps: number }> {
   let left = n;
   const start = performance.now();
   const cpu = process.cpuUsage();
@@ -51,9 +50,9 @@ async function throughput(call: () => Promise<unknown>, n = N): Promise<{ rps: n
   return { rps: n / ((performance.now() - start) / 1000), cpuRps: n / ((used.user + used.system) / 1e6) };
 }
 
-/** CPU µs per request of this process (simulator included) for one call, N requests × CONCURRENCY in flight. */
-async function cpuMicros(call: () => Promise<unknown>): Promise<number> {
-  return 1e6 / (await throughput(call)).cpuRps;
+/** CPU µs per request of this process (simulator included) for one call, n requests × CONCURRENCY in flight. */
+async function cpuMicros(call: () => Promise<unknown>, n: number): Promise<number> {
+  return 1e6 / (await throughput(call, n)).cpuRps;
 }
 
 /**
@@ -66,7 +65,11 @@ async function layerBreakdown(o: { simUrl: string; token: string; config: Config
   const clock = systemClock;
   const breakers = new Breakers(o.tenant.id, o.config.gateway.breakerThreshold, o.config.gateway.breakerHalfOpenAfterMs, o.events);
   const limiter = new Limiter({ tenant: o.tenant.id, settings: o.config.gateway, clock, logger: o.logger, events: o.events, dataDir: o.config.storage.dataDir });
-  const bearer: Middleware = (req, next) => next({ ...req, headers: { ...req.headers, authorization: `Bearer ${o.token}` } });
+  const bearer: Middleware = (req, next) => {
+    const sent = copyRequest(req);
+    sent.headers = withHeader(req.headers, 'authorization', `Bearer ${o.token}`);
+    return next(sent);
+  };
   const log = requestLogMiddleware({ logger: o.logger, events: o.events, clock, breakerState: (req) => breakers.state(hostOf(req.baseUrl)).state });
   const retry = retryMiddleware({ maxAttempts: o.config.gateway.retryMaxAttempts, maxTotalMs: o.config.gateway.retryMaxTotalMs, clock });
   const call = (h: Handler) => async () => {
@@ -82,18 +85,19 @@ async function layerBreakdown(o: { simUrl: string; token: string; config: Config
     ['retry', call(compose([retry, breakers.middleware(), limiter.middleware(), o.auth, log], transport))],
     ['full', o.full],
   ];
-  const runs: Record<string, number>[] = [];
-  for (let rep = 0; rep < 5; rep++) {
+  const rounds: Record<string, number>[] = [];
+  for (let round = 0; round < 7; round++) {
     const f: Record<string, number> = {};
-    for (const [name, fn] of rep % 2 ? [...layers].reverse() : layers) f[name] = await cpuMicros(fn);
-    runs.push(f);
+    for (const [name, fn] of round % 2 ? [...layers].reverse() : layers) f[name] = await cpuMicros(fn, ROUND_N * 2);
+    rounds.push(f);
   }
   limiter.close();
   await transport.close();
+  // What a layer adds is taken within each round (same load on the machine), then the median.
   const out: Record<string, number> = {};
   layers.forEach(([name], i) => {
-    out[`layer_${name}_us`] = median(runs.map((r) => r[name]!));
-    if (i > 0) out[`layer_${name}_added_us`] = out[`layer_${name}_us`]! - out[`layer_${layers[i - 1]![0]}_us`]!;
+    out[`layer_${name}_us`] = median(rounds.map((r) => r[name]!));
+    if (i > 0) out[`layer_${name}_added_us`] = median(rounds.map((r) => r[name]! - r[layers[i - 1]![0]]!));
   });
   return out;
 }
