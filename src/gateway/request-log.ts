@@ -3,22 +3,6 @@ import type { EventBus } from '../shared/events.js';
 import type { Middleware, NavanRequest } from '../shared/http.js';
 import { REDACT_PATHS, type Logger } from '../shared/logger.js';
 
-/** The fields of a request line (and of the `navan.request` event the metrics count). */
-export interface RequestLine {
-  correlationId: string;
-  tenant: string;
-  method: string;
-  endpoint: string;
-  status: number;
-  latencyMs: number;
-  attempt: number;
-  waitMs: number;
-  breaker: string;
-  bytes: number;
-  /** The error's name when no response came back (status 0). */
-  error?: string;
-}
-
 /**
  * The request line is flat and built from chosen fields only (no headers, no query values), so
  * pino's wildcard paths ("*.token") can never match in it, yet they made redaction the largest
@@ -48,7 +32,7 @@ export function endpointOf(req: Pick<NavanRequest, 'endpoint' | 'path' | 'query'
 export function requestLogMiddleware(o: { logger: Logger; events: EventBus; clock: Clock; breakerState: (req: NavanRequest) => string }): Middleware {
   const logger = requestLogger(o.logger);
   const write = (req: NavanRequest, breaker: string, started: number, status: number, bytes: number, error?: string) => {
-    const entry: RequestLine = {
+    const entry = {
       correlationId: req.correlationId,
       tenant: req.tenant,
       method: req.method,
