@@ -16,14 +16,14 @@ import pino from 'pino';
 import { authMiddleware, createTokenService, MemoryTokenStore } from '../src/auth/index.js';
 import type { Config, TenantConfig } from '../src/config/index.js';
 import { createGateway } from '../src/gateway/index.js';
-import { Breakers, hostOf } from '../src/gateway/breaker.js';
+import { Breakers } from '../src/gateway/breaker.js';
 import { Limiter } from '../src/gateway/limiter.js';
 import { requestLogMiddleware } from '../src/gateway/request-log.js';
 import { retryMiddleware } from '../src/gateway/retry.js';
 import { startSimulator } from '../src/sim/index.js';
 import { EventBus } from '../src/shared/events.js';
 import { systemClock } from '../src/shared/clock.js';
-import { compose, copyRequest, withHeader, type Handler, type Middleware } from '../src/shared/http.js';
+import { baseOf, compose, copyRequest, withHeader, type Handler, type Middleware } from '../src/shared/http.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 import { createTransport } from '../src/shared/transport.js';
 import { gatewayConfig, simTenant, usersRequest } from '../test/gateway/setup.js';
@@ -70,7 +70,7 @@ async function layerBreakdown(o: { simUrl: string; token: string; config: Config
     sent.headers = withHeader(req.headers, 'authorization', `Bearer ${o.token}`);
     return next(sent);
   };
-  const log = requestLogMiddleware({ logger: o.logger, events: o.events, clock, breakerState: (req) => breakers.state(hostOf(req.baseUrl)).state });
+  const log = requestLogMiddleware({ logger: o.logger, events: o.events, clock, breakerState: (req) => breakers.state(baseOf(req.baseUrl).host).state });
   const retry = retryMiddleware({ maxAttempts: o.config.gateway.retryMaxAttempts, maxTotalMs: o.config.gateway.retryMaxTotalMs, clock });
   const call = (h: Handler) => async () => {
     const res = await h(usersRequest(o.simUrl));

@@ -3,10 +3,6 @@ import { CircuitOpenError, NavanNetworkError } from '../shared/errors.js';
 import type { EventBus } from '../shared/events.js';
 import { baseOf, type Middleware, type NavanResponse } from '../shared/http.js';
 
-export function hostOf(baseUrl: string): string {
-  return baseOf(baseUrl).host;
-}
-
 export type BreakerState = { state: 'closed' | 'open' | 'half-open'; retryInMs?: number };
 
 const NAMES: Record<CircuitState, 'closed' | 'open' | 'half-open'> = {
@@ -56,7 +52,7 @@ export class Breakers {
 
   middleware(): Middleware {
     return async (req, next) => {
-      const host = hostOf(req.baseUrl);
+      const host = baseOf(req.baseUrl).host;
       const e = this.#get(host);
       if (req.meta) req.meta.breaker = NAMES[e.policy.state];
       try {

@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import type { Config, TenantConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { events as processEvents, type EventBus } from '../shared/events.js';
-import { compose, type Handler, type Middleware } from '../shared/http.js';
+import { baseOf, compose, type Handler, type Middleware } from '../shared/http.js';
 import { silentLogger, type Logger } from '../shared/logger.js';
 import { createTransport } from '../shared/transport.js';
-import { Breakers, hostOf, type BreakerState } from './breaker.js';
+import { Breakers, type BreakerState } from './breaker.js';
 import { Limiter, type LimiterState } from './limiter.js';
 import { requestLogMiddleware } from './request-log.js';
 import { retryMiddleware } from './retry.js';
@@ -63,7 +63,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const breakers = new Breakers(tenant.id, s.breakerThreshold, s.breakerHalfOpenAfterMs, events);
   const limiter = new Limiter({ tenant: tenant.id, settings: s, clock, logger, events, redis, dataDir: config.storage.dataDir });
-  const host = new URL(tenant.baseUrl).host;
+  const host = baseOf(tenant.baseUrl).host;
 
   const correlation: Middleware = (req, next) => (req.correlationId ? next(req) : next({ ...req, correlationId: randomUUID() }));
   const middlewares: Middleware[] = [
@@ -76,7 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     breakers.middleware(),
     limiter.middleware(),
     ...(options.auth ? [options.auth] : []),
-    requestLogMiddleware({ logger, events, clock, breakerState: (req) => breakers.state(hostOf(req.baseUrl)).state }),
+    requestLogMiddleware({ logger, events, clock, breakerState: (req) => breakers.state(baseOf(req.baseUrl).host).state }),
   ];
   return {
     handler: compose(middlewares, transport),
