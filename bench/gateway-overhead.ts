@@ -13,7 +13,7 @@
  */
 import { Agent, request } from 'undici';
 import pino from 'pino';
-import { authMiddleware, createTokenService, MemoryTokenStore } from '../src/auth/index.js';
+import { authMiddleware, createTokenService, MemoryTokenStore, withBearer } from '../src/auth/index.js';
 import type { Config, TenantConfig } from '../src/config/index.js';
 import { createGateway } from '../src/gateway/index.js';
 import { Breakers } from '../src/gateway/breaker.js';
@@ -23,7 +23,8 @@ import { retryMiddleware } from '../src/gateway/retry.js';
 import { startSimulator } from '../src/sim/index.js';
 import { EventBus } from '../src/shared/events.js';
 import { systemClock } from '../src/shared/clock.js';
-import { baseOf, compose, copyRequest, withHeader, type Handler, type Middleware } from '../src/shared/http.js';
+import { baseOf, compose, type Handler, type Middleware } from '../src/shared/http.js';
+import { Secret } from '../src/shared/secret.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 import { createTransport } from '../src/shared/transport.js';
 import { gatewayConfig, simTenant, usersRequest } from '../test/gateway/setup.js';
@@ -65,11 +66,8 @@ async function layerBreakdown(o: { simUrl: string; token: string; config: Config
   const clock = systemClock;
   const breakers = new Breakers(o.tenant.id, o.config.gateway.breakerThreshold, o.config.gateway.breakerHalfOpenAfterMs, o.events);
   const limiter = new Limiter({ tenant: o.tenant.id, settings: o.config.gateway, clock, logger: o.logger, events: o.events, dataDir: o.config.storage.dataDir });
-  const bearer: Middleware = (req, next) => {
-    const sent = copyRequest(req);
-    sent.headers = withHeader(req.headers, 'authorization', `Bearer ${o.token}`);
-    return next(sent);
-  };
+  const token = new Secret(o.token);
+  const bearer: Middleware = (req, next) => next(withBearer(req, token));
   const log = requestLogMiddleware({ logger: o.logger, events: o.events, clock, breakerState: (req) => breakers.state(baseOf(req.baseUrl).host).state });
   const retry = retryMiddleware({ maxAttempts: o.config.gateway.retryMaxAttempts, maxTotalMs: o.config.gateway.retryMaxTotalMs, clock });
   const call = (h: Handler) => async () => {

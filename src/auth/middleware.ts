@@ -3,7 +3,8 @@ import { copyRequest, withHeader, type Middleware, type NavanRequest } from '../
 import type { Secret } from '../shared/secret.js';
 import type { TokenService } from './service.js';
 
-function withBearer(req: NavanRequest, token: Secret): NavanRequest {
+/** A copy of the request carrying the token; the caller's request never holds it. */
+export function withBearer(req: NavanRequest, token: Secret): NavanRequest {
   const sent = copyRequest(req);
   sent.headers = withHeader(req.headers, 'authorization', `Bearer ${token.reveal()}`);
   return sent;
