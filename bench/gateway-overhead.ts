@@ -115,17 +115,13 @@ async function medianLatency(call: () => Promise<unknown>): Promise<number> {
  * for the median latency. Figures are prefixed with the workload's name.
  */
 async function compare(name: string, bare: () => Promise<unknown>, piped: () => Promise<unknown>): Promise<Record<string, number>> {
-  await throughput(bare, ROUND_N);
-  await throughput(piped, ROUND_N);
-  const pairs: { bare: { rps: number; cpuRps: number }; gateway: { rps: number; cpuRps: number } }[] = [];
+  const sides = [['bare', bare], ['gateway', piped]] as const;
+  for (const [, call] of sides) await throughput(call, ROUND_N);
+  const pairs: Record<(typeof sides)[number][0], Awaited<ReturnType<typeof throughput>>>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2) {
-      const gateway = await throughput(piped, ROUND_N);
-      pairs.push({ gateway, bare: await throughput(bare, ROUND_N) });
-    } else {
-      const b = await throughput(bare, ROUND_N);
-      pairs.push({ bare: b, gateway: await throughput(piped, ROUND_N) });
-    }
+    const pair = {} as (typeof pairs)[number];
+    for (const [side, call] of round % 2 ? [...sides].reverse() : sides) pair[side] = await throughput(call, ROUND_N);
+    pairs.push(pair);
   }
   const cpuRatios = pairs.map((p) => p.gateway.cpuRps / p.bare.cpuRps);
   const bareMs = median([await medianLatency(bare), await medianLatency(bare)]);
